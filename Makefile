@@ -1,0 +1,119 @@
+# Xenolith build. `make` builds everything into build/; `make test` runs every
+# unit and integration test; `make demo` boots a guest; `make bench` measures.
+# See README.md.
+
+BUILD       ?= build
+CC          ?= gcc
+OPT         ?= -O2
+SAN         ?=
+DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config
+
+WARN     := -Wall -Wextra -Werror
+HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -pthread $(SAN)
+HOST_LDFLAGS := -pthread $(SAN)
+
+# Guest kernel: freestanding, no red zone, no SSE, linked 1:1 at 1 MiB.
+GUEST_CFLAGS := -O2 -g -std=gnu11 $(WARN) -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
+	-fno-asynchronous-unwind-tables -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-Iinclude -Iguest/include -Ipv-frontends/include
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	-Wl,-z,noexecstack -T guest/guest.ld
+
+.PHONY: all deps test unit integration check-asan demo bench clean
+all: deps $(BUILD)/bin/xenolith $(BUILD)/bin/xl $(BUILD)/guest/xenolith-guest unit-bins bench-bins
+
+# ---- Debian packages: installed when root, otherwise the exact line is printed.
+deps: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok: Makefile
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing missing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || exit 1; \
+	  else \
+	    echo "missing Debian packages; run as root:"; echo "  apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p $(BUILD) && touch $@
+
+# ---- Host objects
+HV_SRCS     := $(filter-out hypervisor/main.c,$(wildcard hypervisor/*.c))
+DOM0_SRCS   := $(wildcard dom0-tools/libxc/*.c dom0-tools/builder/*.c dom0-tools/libxl/*.c)
+XL_SRCS     := $(wildcard dom0-tools/xl/*.c)
+HV_OBJS     := $(HV_SRCS:%.c=$(BUILD)/obj/%.o)
+DOM0_OBJS   := $(DOM0_SRCS:%.c=$(BUILD)/obj/%.o)
+XL_OBJS     := $(XL_SRCS:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/lib/libhv.a: $(HV_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/lib/libdom0.a: $(DOM0_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/xenolith: $(BUILD)/obj/hypervisor/main.o $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^
+$(BUILD)/bin/xl: $(XL_OBJS) $(BUILD)/lib/libdom0.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lyajl
+
+# ---- Guest kernel
+GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c pv-frontends/*.c)
+GUEST_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRCS))
+$(BUILD)/guest-obj/%.c.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/guest-obj/%.S.o: %.S | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/guest/xenolith-guest: $(GUEST_OBJS) guest/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
+
+# ---- Unit tests: tests/unit/<part>/test_<module>.c, one cmocka binary each.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a \
+		$(HOST_LDFLAGS) -lcmocka -lyajl
+
+# ---- Benchmarks' host-side programs
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/bin/%)
+.PHONY: bench-bins
+bench-bins: $(BENCH_BINS)
+$(BUILD)/bench/bin/%: bench/%.c $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a $(HOST_LDFLAGS)
+
+# ---- Entry points
+test: all
+	@BUILD=$(BUILD) tests/run-all.sh
+
+unit: all
+	@BUILD=$(BUILD) tests/run-all.sh --unit-only
+
+check-asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		build-asan/bin/xenolith build-asan/bin/xl unit-bins
+	@BUILD=build-asan tests/run-all.sh --unit-only
+
+demo: all
+	@BUILD=$(BUILD) examples/demo.sh
+
+bench: all
+	@BUILD=$(BUILD) bench/run.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)

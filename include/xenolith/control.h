@@ -1,0 +1,188 @@
+/*
+ * control.h - the Dom0 control protocol: how xl, the domain builder and the
+ * Dom0 services drive the hypervisor daemon (Xenolith's privcmd/domctl).
+ *
+ * Transport: a SOCK_SEQPACKET Unix socket, $XENOLITH_RUNDIR/xenolith.sock,
+ * mode 0600. Only root or the daemon's own uid may connect (SO_PEERCRED).
+ * Each request is one packet: struct xlctl_hdr followed by hdr.len payload
+ * bytes. Each reply is one packet: struct xlctl_hdr (same op, status = 0 or
+ * -errno) followed by the OUT payload; a reply that carries a file
+ * descriptor sends it as SCM_RIGHTS ancillary data on that packet.
+ * Requests on one connection are answered in order; DOMAIN_WAIT holds its
+ * reply until the event happens, so a waiter uses its own connection.
+ *
+ * A request with a bad magic, version, length or op gets a reply with
+ * status -EBADMSG / -EPROTO / -EINVAL / -ENOSYS; the connection stays open.
+ * All integers are host-endian (the socket never leaves the host); all
+ * structs are fixed-size and padded to 8 bytes.
+ */
+#ifndef XENOLITH_CONTROL_H
+#define XENOLITH_CONTROL_H
+
+#include <stdint.h>
+
+#define XLCTL_MAGIC        0x54434c58u /* "XLCT" little-endian */
+#define XLCTL_VERSION      1u
+#define XLCTL_MAX_PAYLOAD  (256u * 1024u)
+#define XLCTL_SOCKET_NAME  "xenolith.sock"
+#define XLCTL_NAME_MAX     64u  /* domain name buffer, NUL included */
+
+struct xlctl_hdr {
+    uint32_t magic;    /* XLCTL_MAGIC */
+    uint16_t version;  /* XLCTL_VERSION */
+    uint16_t op;       /* enum xlctl_op */
+    uint32_t len;      /* payload bytes following the header */
+    int32_t  status;   /* request: 0; reply: 0 or -errno */
+};
+_Static_assert(sizeof(struct xlctl_hdr) == 16, "xlctl_hdr size");
+
+enum xlctl_op {
+    /* IN: none. OUT: struct xlctl_ping_out. */
+    XLCTL_OP_PING = 1,
+    /* IN: none. OUT: struct xlctl_physinfo. */
+    XLCTL_OP_PHYSINFO = 2,
+    /*
+     * IN: struct xlctl_domain_create. OUT: struct xlctl_domid.
+     * Creates a paused domain with its memory, vCPUs and special pages; the
+     * builder then maps its memory, loads it and sets the boot vCPU.
+     * Errors: -EEXIST name in use; -EINVAL bad name/vcpus/memory;
+     * -ENOMEM more memory than the host can give; -ENOSPC no free domid.
+     */
+    XLCTL_OP_DOMAIN_CREATE = 3,
+    /*
+     * IN: struct xlctl_domid. OUT: struct xlctl_memory_layout + the domain's
+     * memory fd (SCM_RIGHTS): the foreign mapping of the whole guest.
+     * Errors: -ESRCH no such domain; -EPERM domain 0.
+     */
+    XLCTL_OP_DOMAIN_MAP_MEMORY = 4,
+    /*
+     * IN: struct xlctl_boot. Sets the boot vCPU's registers for one of the
+     * two entry paths. Only while the domain has never run (-EBUSY).
+     */
+    XLCTL_OP_DOMAIN_SET_BOOT = 5,
+    /* IN: struct xlctl_domid. Run / stop the domain's vCPUs. */
+    XLCTL_OP_DOMAIN_UNPAUSE = 6,
+    XLCTL_OP_DOMAIN_PAUSE = 7,
+    /* IN: struct xlctl_domid. Stops and frees the domain. */
+    XLCTL_OP_DOMAIN_DESTROY = 8,
+    /*
+     * IN: none, or struct xlctl_domid for one domain. OUT: an array of
+     * struct xlctl_dominfo, Dom0 first, in domid order.
+     */
+    XLCTL_OP_DOMAIN_LIST = 9,
+    /*
+     * IN: struct xlctl_domain_wait. OUT: struct xlctl_dominfo. Answers when
+     * the domain is shut down (any reason), or is gone (-ESRCH), or at once
+     * if it already is.
+     */
+    XLCTL_OP_DOMAIN_WAIT = 10,
+    /* IN: none. OUT: the hypervisor log ring as text (xl dmesg). */
+    XLCTL_OP_DMESG = 11,
+    /* IN: struct xlctl_hvm_param. Sets one HVM param of a domain. */
+    XLCTL_OP_SET_HVM_PARAM = 12,
+    /* IN: none. Destroys every domain and stops the daemon after replying. */
+    XLCTL_OP_DAEMON_STOP = 13,
+    XLCTL_OP_COUNT
+};
+
+struct xlctl_ping_out {
+    uint32_t protocol_version;
+    uint32_t pid;
+    uint32_t nr_domains;      /* guest domains, Dom0 not counted */
+    uint32_t kvm_pvm;         /* 1 if /dev/kvm is kvm_pvm */
+};
+
+struct xlctl_physinfo {
+    uint32_t nr_cpus;
+    uint32_t threads_per_core;
+    uint64_t total_kib;       /* host MemTotal */
+    uint64_t free_kib;        /* host MemAvailable less what domains hold */
+    uint64_t tsc_khz;
+    uint32_t xen_major, xen_minor;
+    uint32_t kvm_pvm;
+    uint32_t pad;
+    char     capabilities[128];
+    char     extraversion[16];
+};
+
+enum xlctl_action {          /* on_poweroff / on_reboot / on_crash */
+    XLCTL_ACTION_DESTROY = 0,
+    XLCTL_ACTION_RESTART = 1,
+    XLCTL_ACTION_PRESERVE = 2,
+};
+
+struct xlctl_domain_create {
+    char     name[XLCTL_NAME_MAX];
+    uint8_t  uuid[16];
+    uint64_t memory_kib;      /* RAM, a multiple of 4 KiB */
+    uint32_t vcpus;           /* 1 .. XLCTL_MAX_VCPUS */
+    uint8_t  on_poweroff, on_reboot, on_crash; /* enum xlctl_action */
+    uint8_t  pad;
+};
+#define XLCTL_MAX_VCPUS 32u   /* vcpu_info slots in shared_info */
+
+struct xlctl_domid {
+    uint32_t domid;
+    uint32_t pad;
+};
+
+struct xlctl_memory_layout {
+    uint64_t low_bytes;       /* RAM at GPA 0, in the fd from offset 0 */
+    uint64_t high_bytes;      /* RAM at GPA 4 GiB, fd offset low_bytes */
+    uint64_t special_offset;  /* fd offset of the XL_SPECIAL_PAGES pages */
+    uint64_t fd_size;         /* total bytes of the fd */
+};
+
+enum xlctl_boot_mode {
+    XLCTL_BOOT_PV64 = 1,      /* XEN_ELFNOTE_ENTRY, long mode (boot.h) */
+    XLCTL_BOOT_PVH32 = 2,     /* XEN_ELFNOTE_PHYS32_ENTRY, EBX = start info */
+};
+
+struct xlctl_boot {
+    uint32_t domid;
+    uint32_t mode;            /* enum xlctl_boot_mode */
+    uint64_t entry;           /* RIP */
+    uint64_t stack;           /* RSP (PV64 only) */
+    uint64_t cr3;             /* PV64: builder page tables */
+    uint64_t start_info;      /* PV64: RSI; PVH32: EBX */
+};
+
+enum xlctl_state {
+    XLCTL_STATE_PAUSED = 1,   /* created or paused */
+    XLCTL_STATE_RUNNING = 2,
+    XLCTL_STATE_SHUTDOWN = 3, /* shutdown_reason says why (crash = crashed) */
+    XLCTL_STATE_DYING = 4,
+};
+
+struct xlctl_dominfo {
+    uint32_t domid;
+    uint32_t state;           /* enum xlctl_state */
+    uint32_t shutdown_reason; /* SHUTDOWN_* when state is SHUTDOWN */
+    uint32_t shutdown_code;   /* latched by SCHEDOP_shutdown_code, or ~0 */
+    uint32_t vcpus;
+    uint32_t vcpus_blocked;   /* vCPUs sleeping in SCHEDOP_block */
+    uint64_t memory_kib;
+    uint64_t cpu_time_ns;     /* sum over vCPU threads */
+    uint64_t create_time_ns;  /* CLOCK_REALTIME at creation */
+    char     name[XLCTL_NAME_MAX];
+    uint8_t  uuid[16];
+    uint8_t  on_poweroff, on_reboot, on_crash;
+    uint8_t  pad[5];
+};
+
+struct xlctl_domain_wait {
+    uint32_t domid;
+    uint32_t pad;
+};
+
+struct xlctl_hvm_param {
+    uint32_t domid;
+    uint32_t index;
+    uint64_t value;
+};
+
+_Static_assert(sizeof(struct xlctl_domain_create) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_dominfo) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_physinfo) % 8 == 0, "padding");
+
+#endif /* XENOLITH_CONTROL_H */

@@ -1,0 +1,89 @@
+/*
+ * xen.h - the one way Xenolith includes Xen's public headers.
+ *
+ * Xen's headers (Debian libxen-dev, /usr/include/xen) are the guest ABI. They
+ * silently switch to legacy hypercall numbers unless the interface version is
+ * defined before the first include, so every file that needs the ABI includes
+ * this header instead of <xen/...> directly. The static asserts below pin
+ * every struct size and offset our code relies on; a header change that moves
+ * one breaks the build, not a guest.
+ */
+#ifndef XENOLITH_XEN_H
+#define XENOLITH_XEN_H
+
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/version.h>
+#include <xen/sched.h>
+#include <xen/vcpu.h>
+#include <xen/memory.h>
+#include <xen/elfnote.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+#include <xen/arch-x86/hvm/start_info.h>
+#include <xen/arch-x86/cpuid.h>
+
+/* The numbers the headers must give with the right interface version. */
+_Static_assert(__HYPERVISOR_sched_op == 29, "sched_op number (interface version?)");
+_Static_assert(__HYPERVISOR_event_channel_op == 32, "event_channel_op number");
+_Static_assert(__HYPERVISOR_xen_version == 17, "xen_version number");
+_Static_assert(__HYPERVISOR_console_io == 18, "console_io number");
+_Static_assert(__HYPERVISOR_memory_op == 12, "memory_op number");
+_Static_assert(__HYPERVISOR_vcpu_op == 24, "vcpu_op number");
+_Static_assert(__HYPERVISOR_hvm_op == 34, "hvm_op number");
+
+/* start_info (64-bit PV-style entry). */
+_Static_assert(sizeof(struct start_info) == 1168, "start_info size");
+_Static_assert(offsetof(struct start_info, nr_pages) == 32, "start_info.nr_pages");
+_Static_assert(offsetof(struct start_info, shared_info) == 40, "start_info.shared_info");
+_Static_assert(offsetof(struct start_info, flags) == 48, "start_info.flags");
+_Static_assert(offsetof(struct start_info, store_mfn) == 56, "start_info.store_mfn");
+_Static_assert(offsetof(struct start_info, store_evtchn) == 64, "start_info.store_evtchn");
+_Static_assert(offsetof(struct start_info, console.domU.mfn) == 72, "start_info.console mfn");
+_Static_assert(offsetof(struct start_info, console.domU.evtchn) == 80, "start_info.console evtchn");
+_Static_assert(offsetof(struct start_info, pt_base) == 88, "start_info.pt_base");
+_Static_assert(offsetof(struct start_info, nr_pt_frames) == 96, "start_info.nr_pt_frames");
+_Static_assert(offsetof(struct start_info, mod_start) == 112, "start_info.mod_start");
+_Static_assert(offsetof(struct start_info, cmd_line) == 128, "start_info.cmd_line");
+
+/* hvm_start_info (PVH entry), xen-abi.md section 1.3. */
+_Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info size");
+_Static_assert(offsetof(struct hvm_start_info, cmdline_paddr) == 24, "hvm_start_info.cmdline");
+_Static_assert(offsetof(struct hvm_start_info, memmap_paddr) == 40, "hvm_start_info.memmap");
+_Static_assert(offsetof(struct hvm_start_info, memmap_entries) == 48, "hvm_start_info.memmap_entries");
+_Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm_memmap_table_entry size");
+_Static_assert(sizeof(struct hvm_modlist_entry) == 32, "hvm_modlist_entry size");
+
+/* Hypercall argument structs we decode. */
+_Static_assert(sizeof(struct sched_shutdown) == 4, "sched_shutdown size");
+_Static_assert(sizeof(struct sched_poll) == 24, "sched_poll size");
+_Static_assert(sizeof(xen_feature_info_t) == 8, "xen_feature_info size");
+_Static_assert(sizeof(xen_extraversion_t) == 16, "xen_extraversion size");
+_Static_assert(sizeof(xen_capabilities_info_t) == 1024, "xen_capabilities_info size");
+_Static_assert(sizeof(struct xen_memory_map) == 16, "xen_memory_map size");
+_Static_assert(offsetof(struct xen_memory_map, buffer) == 8, "xen_memory_map.buffer");
+_Static_assert(sizeof(struct xen_hvm_param) == 16, "xen_hvm_param size");
+_Static_assert(offsetof(struct xen_hvm_param, index) == 4, "xen_hvm_param.index");
+_Static_assert(offsetof(struct xen_hvm_param, value) == 8, "xen_hvm_param.value");
+_Static_assert(sizeof(domid_t) == 2, "domid_t size");
+
+/*
+ * XENMEM_memory_map returns BIOS E820 entries: 20 bytes packed, not the
+ * 24-byte start_info entries (xen-abi.md 3.7). Xen has no type for it.
+ */
+struct xen_e820_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+} __attribute__((packed));
+_Static_assert(sizeof(struct xen_e820_entry) == 20, "e820 entry size");
+
+#define XEN_PAGE_SIZE 4096UL
+
+#endif /* XENOLITH_XEN_H */
