@@ -9,14 +9,14 @@ SAN         ?=
 DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config
 
 WARN     := -Wall -Wextra -Werror
-HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -pthread $(SAN)
+HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -pthread $(SAN)
 HOST_LDFLAGS := -pthread $(SAN)
 
 # Guest kernel: freestanding, no red zone, no SSE, linked 1:1 at 1 MiB.
 GUEST_CFLAGS := -O2 -g -std=gnu11 $(WARN) -ffreestanding -fno-pic -fno-pie \
 	-fno-stack-protector -mno-red-zone -mgeneral-regs-only -mcmodel=kernel \
 	-fno-asynchronous-unwind-tables -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-Iinclude -Iguest/include -Ipv-frontends/include
+	-Iinclude -Iguest -Ipv-frontends -idirafter /usr/include
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/guest.ld
 

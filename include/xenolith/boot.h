@@ -55,4 +55,29 @@
 #define XL_BOOT_CS             0x10u
 #define XL_BOOT_DS             0x18u
 
+
+
+/*
+ * Where guest-physical [gpa, gpa+len) lives in the domain's memory fd
+ * (layout above; low/high = RAM bytes below and above the hole). Returns
+ * the fd offset, or -1 if the range is not wholly inside one region. The
+ * one translation both the hypervisor and a foreign mapping use.
+ */
+#ifndef __ASSEMBLER__
+static inline long long xl_gpa_to_offset(unsigned long long low, unsigned long long high,
+                                         unsigned long long gpa, unsigned long long len)
+{
+    const unsigned long long special = XL_SPECIAL_PFN_BASE << 12;
+    const unsigned long long special_len = XL_SPECIAL_PAGES * 4096ull;
+    if (gpa < low && len <= low - gpa)
+        return (long long)gpa;
+    if (gpa >= XL_HIGHMEM_BASE && gpa - XL_HIGHMEM_BASE < high &&
+        len <= high - (gpa - XL_HIGHMEM_BASE))
+        return (long long)(low + (gpa - XL_HIGHMEM_BASE));
+    if (gpa >= special && gpa - special < special_len && len <= special_len - (gpa - special))
+        return (long long)(low + high + (gpa - special));
+    return -1;
+}
+#endif /* __ASSEMBLER__ */
+
 #endif /* XENOLITH_BOOT_H */

@@ -111,6 +111,26 @@ enum xlctl_action {          /* on_poweroff / on_reboot / on_crash */
     XLCTL_ACTION_PRESERVE = 2,
 };
 
+/*
+ * The action for a shutdown reason (SHUTDOWN_* from xen/sched.h): one
+ * definition for the daemon, which destroys or preserves, and xl's
+ * monitor, which restarts.
+ */
+static inline uint8_t xlctl_shutdown_action(uint32_t reason, uint8_t on_poweroff,
+                                            uint8_t on_reboot, uint8_t on_crash)
+{
+    switch (reason) {
+    case 0: /* SHUTDOWN_poweroff */
+        return on_poweroff;
+    case 1: /* SHUTDOWN_reboot */
+        return on_reboot;
+    case 2: /* SHUTDOWN_suspend: kept for the toolstack to save */
+        return XLCTL_ACTION_PRESERVE;
+    default: /* crash, watchdog, soft_reset */
+        return on_crash;
+    }
+}
+
 struct xlctl_domain_create {
     char     name[XLCTL_NAME_MAX];
     uint8_t  uuid[16];

@@ -1,0 +1,150 @@
+/*
+ * create.c - domain creation from an xl config.
+ */
+#include "create.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builder/build.h"
+#include "builder/elf.h"
+#include "libxc/xc.h"
+#include "xenolith/control.h"
+
+#define KERNEL_MAX_BYTES (256u << 20)
+
+struct kernel_file {
+    uint8_t *data;
+    size_t size;
+};
+
+static int read_kernel(const char *path, struct kernel_file *k, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, errlen, "kernel '%s' %s: %s", path, e == ENOENT ? "not found" : "cannot be opened",
+                 strerror(e));
+        return -e;
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "kernel '%s' is not a regular file", path);
+        rc = -EINVAL;
+    } else if (st.st_size > (off_t)KERNEL_MAX_BYTES) {
+        snprintf(err, errlen, "kernel '%s' is larger than %u MiB", path, KERNEL_MAX_BYTES >> 20);
+        rc = -EFBIG;
+    }
+    if (rc == 0) {
+        k->size = (size_t)st.st_size;
+        k->data = malloc(k->size ? k->size : 1);
+        if (!k->data)
+            rc = -ENOMEM;
+        else if (pread(fd, k->data, k->size, 0) != (ssize_t)k->size) {
+            snprintf(err, errlen, "kernel '%s' could not be read", path);
+            rc = -EIO;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+static int pick_boot_path(const struct xl_domain_config *cfg, const struct xl_elf_image *img,
+                          enum xl_boot_path *path, char *err, size_t errlen)
+{
+    bool pv_ok = img->is64 && img->has_entry64;
+    if (cfg->type == XL_TYPE_PV || (cfg->type == XL_TYPE_AUTO && pv_ok)) {
+        if (!pv_ok) {
+            snprintf(err, errlen, "kernel '%s' has no 64-bit XEN_ELFNOTE_ENTRY for type=\"pv\"",
+                     cfg->kernel);
+            return -EINVAL;
+        }
+        if (img->virt_base != 0) {
+            snprintf(err, errlen, "kernel '%s' wants virt_base 0x%llx; only 1:1-linked PV kernels "
+                     "are supported (use type=\"pvh\")", cfg->kernel,
+                     (unsigned long long)img->virt_base);
+            return -EINVAL;
+        }
+        *path = XL_BOOT_PATH_PV64;
+        return 0;
+    }
+    if (!img->has_phys32) {
+        snprintf(err, errlen, "kernel '%s' has no XEN_ELFNOTE_PHYS32_ENTRY for type=\"pvh\"",
+                 cfg->kernel);
+        return -EINVAL;
+    }
+    *path = XL_BOOT_PATH_PVH32;
+    return 0;
+}
+
+static void fill_request(const struct xl_domain_config *cfg, struct xlctl_domain_create *req)
+{
+    memset(req, 0, sizeof(*req));
+    snprintf(req->name, sizeof(req->name), "%s", cfg->name);
+    if (cfg->has_uuid)
+        memcpy(req->uuid, cfg->uuid, sizeof(req->uuid));
+    else {
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            if (read(fd, req->uuid, sizeof(req->uuid)) != (ssize_t)sizeof(req->uuid))
+                memset(req->uuid, 0, sizeof(req->uuid));
+            close(fd);
+        }
+        req->uuid[6] = (uint8_t)((req->uuid[6] & 0x0f) | 0x40); /* version 4 */
+        req->uuid[8] = (uint8_t)((req->uuid[8] & 0x3f) | 0x80);
+    }
+    req->memory_kib = cfg->memory_mib * 1024;
+    req->vcpus = cfg->vcpus;
+    req->on_poweroff = cfg->on_poweroff;
+    req->on_reboot = cfg->on_reboot;
+    req->on_crash = cfg->on_crash;
+}
+
+int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool paused,
+                        uint32_t *domid, char *err, size_t errlen)
+{
+    struct kernel_file k = {0};
+    struct xl_elf_image img;
+    char why[512];
+    enum xl_boot_path path;
+    int rc = read_kernel(cfg->kernel, &k, err, errlen);
+    if (rc < 0)
+        goto out;
+    rc = xl_elf_parse(k.data, k.size, &img, why, sizeof(why));
+    if (rc < 0) {
+        snprintf(err, errlen, "kernel '%s' is not a Xen guest ELF: %s", cfg->kernel, why);
+        goto out;
+    }
+    rc = pick_boot_path(cfg, &img, &path, err, errlen);
+    if (rc < 0)
+        goto out;
+
+    struct xlctl_domain_create req;
+    fill_request(cfg, &req);
+    why[0] = '\0';
+    rc = xc_domain_create(xc, &req, domid, why, sizeof(why));
+    if (rc < 0) {
+        snprintf(err, errlen, "domain '%s' not created: %s", cfg->name, why[0] ? why : strerror(-rc));
+        goto out;
+    }
+    struct xl_build_args args = {.domid = *domid, .kernel = &img, .path = path, .cmdline = cfg->cmdline};
+    rc = xl_build_domain(xc, &args, why, sizeof(why));
+    if (rc == 0 && !paused) {
+        rc = xc_domain_unpause(xc, *domid);
+        if (rc < 0)
+            snprintf(why, sizeof(why), "unpausing: %s", strerror(-rc));
+    }
+    if (rc < 0) {
+        snprintf(err, errlen, "domain '%s' not built: %s", cfg->name, why);
+        xc_domain_destroy(xc, *domid);
+    }
+out:
+    free(k.data);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * create.h - libxl's domain creation: a parsed config to a running (or
+ * paused) domain. Reads and checks the kernel, asks the hypervisor for a
+ * domain, builds it, and unpauses it. On any failure nothing is left
+ * behind: a half-built domain is destroyed.
+ */
+#ifndef XL_CREATE_H
+#define XL_CREATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct xc;
+
+/* 0 with *domid, or -errno with err naming what failed and why, e.g.
+ * "kernel '/x/k' not found: No such file or directory". */
+int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool paused,
+                        uint32_t *domid, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * xl.c - the xl command line: one table row per command (as Xen's
+ * xl_cmdtable.c), `xl help [CMD]` and `xl CMD --help` from the same rows.
+ */
+#include "xl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct xl_command commands[] = {
+    {"create", main_create, "Create a domain from a config file",
+     "[-p] [-c] CONFIG_FILE [KEY=VALUE ...]",
+     "  -p           leave the domain paused after it is created\n"
+     "  KEY=VALUE    extra config lines, applied after the file (e.g. memory=64)\n"},
+    {"list", main_list, "List information about all or some domains", "[DOMAIN ...]",
+     "  Columns: Name ID Mem(MiB) VCPUs State Time(s). State letters: r running,\n"
+     "  b blocked, p paused, s shut down, c crashed, d dying.\n"},
+    {"destroy", main_destroy, "Terminate a domain immediately", "DOMAIN", ""},
+    {"pause", main_pause, "Pause execution of a domain", "DOMAIN", ""},
+    {"unpause", main_unpause, "Unpause a paused domain", "DOMAIN", ""},
+    {"console", main_console, "Print a domain's console output", "DOMAIN",
+     "  Prints everything the domain has written to its console so far.\n"},
+    {"dmesg", main_dmesg, "Read the hypervisor's log", "[-c]",
+     "  -c           accepted for compatibility; the log is not cleared\n"},
+    {"info", main_info, "Get information about the host and the hypervisor", "", ""},
+    {"help", main_help, "Print help for xl or for one command", "[COMMAND]", ""},
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct xl_command *xl_command_find(const char *name)
+{
+    for (size_t i = 0; i < NR_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int xl_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "xl %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int xl_usage(const char *cmd)
+{
+    const struct xl_command *c = xl_command_find(cmd);
+    fprintf(stderr, "Usage: xl %s %s\n", cmd, c ? c->usage : "");
+    return 2;
+}
+
+bool xl_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
+}
+
+int xl_print_help(const char *cmd)
+{
+    const struct xl_command *c = xl_command_find(cmd);
+    if (!c)
+        return xl_fail("help", "unknown command '%s' (see 'xl help')", cmd);
+    printf("Usage: xl %s %s\n\n%s.\n\n%s", c->name, c->usage, c->summary, c->help);
+    return 0;
+}
+
+static void print_overview(FILE *out)
+{
+    fprintf(out, "Usage: xl <subcommand> [args]\n\nxl full list of subcommands:\n\n");
+    for (size_t i = 0; i < NR_COMMANDS; i++)
+        fprintf(out, " %-20s%s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'xl help COMMAND' or 'xl COMMAND --help' for one command.\n");
+}
+
+int main_help(int argc, char **argv)
+{
+    if (argc > 2)
+        return xl_usage("help");
+    if (argc == 2)
+        return xl_print_help(argv[1]);
+    print_overview(stdout);
+    return 0;
+}
+
+struct xc *xl_connect(const char *cmd)
+{
+    struct xc *xc;
+    const char *dir = xc_default_rundir();
+    int rc = xc_open(dir, &xc);
+    if (rc < 0) {
+        xl_fail(cmd, "cannot reach the hypervisor at %s/%s: %s (is it running? start it with "
+                "'xenolith start', or set XENOLITH_RUNDIR)", dir, XLCTL_SOCKET_NAME, strerror(-rc));
+        return NULL;
+    }
+    return xc;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_dom0, uint32_t *domid)
+{
+    if (strcmp(spec, "Domain-0") == 0 || strcmp(spec, "0") == 0) {
+        if (allow_dom0) {
+            *domid = 0;
+            return 0;
+        }
+        xl_fail(cmd, "domain 0 is the host itself; this command needs a guest domain");
+        return -1;
+    }
+    struct xlctl_dominfo *list;
+    unsigned n;
+    int rc = xc_domain_list(xc, &list, &n);
+    if (rc < 0) {
+        xl_fail(cmd, "listing domains: %s", strerror(-rc));
+        return -1;
+    }
+    bool by_id = all_digits(spec);
+    unsigned long id = by_id ? strtoul(spec, NULL, 10) : 0;
+    for (unsigned i = 0; i < n; i++) {
+        if ((by_id && list[i].domid == id) || (!by_id && strcmp(list[i].name, spec) == 0)) {
+            *domid = list[i].domid;
+            free(list);
+            return 0;
+        }
+    }
+    free(list);
+    xl_fail(cmd, "no domain '%s' (see 'xl list')", spec);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    const struct xl_command *c = xl_command_find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "xl: unknown command '%s' (see 'xl help')\n", argv[1]);
+        return 2;
+    }
+    if (c->main != main_help && xl_wants_help(argc - 1, argv + 1))
+        return xl_print_help(c->name);
+    return c->main(argc - 1, argv + 1);
+}

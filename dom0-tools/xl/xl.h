@@ -1,0 +1,49 @@
+/*
+ * xl.h - what the xl commands share: the command table's row type, the
+ * connection to the hypervisor, domain lookup by name or id, and errors.
+ */
+#ifndef XL_XL_H
+#define XL_XL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libxc/xc.h"
+
+struct xl_command {
+    const char *name;
+    int (*main)(int argc, char **argv);   /* argv[0] is the command name */
+    const char *summary;
+    const char *usage;                    /* after "xl NAME " */
+    const char *help;                     /* options and details, may be "" */
+};
+
+const struct xl_command *xl_command_find(const char *name);
+
+/* Prints "xl CMD: message" to stderr; returns 1 (the exit code). */
+int xl_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the command's usage line to stderr; returns 2. */
+int xl_usage(const char *cmd);
+/* True if argv holds -h or --help after the command name. */
+bool xl_wants_help(int argc, char **argv);
+int xl_print_help(const char *cmd);
+
+/* Connects to the hypervisor or prints why not (and how to fix it). */
+struct xc *xl_connect(const char *cmd);
+
+/* Resolves a domain given by name or domid. 0 with *domid (0 = Dom0
+ * itself when allow_dom0), or prints an error and returns -1. */
+int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_dom0, uint32_t *domid);
+
+/* The commands. */
+int main_create(int argc, char **argv);
+int main_destroy(int argc, char **argv);
+int main_pause(int argc, char **argv);
+int main_unpause(int argc, char **argv);
+int main_list(int argc, char **argv);
+int main_info(int argc, char **argv);
+int main_dmesg(int argc, char **argv);
+int main_console(int argc, char **argv);
+int main_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * head.S - the guest's first instructions, Xen's ELF notes and the
+ * hypercall page.
+ *
+ * Entry (include/xenolith/boot.h): long mode, CPL 0, RSI = start_info,
+ * RDX = XL_BOOT_FLAG_* . On kvm_pvm every instruction before the PVCS MSR
+ * write is emulated at about 1 us, so that write comes first.
+ */
+#include "xenolith/boot.h"
+
+#define XEN_ELFNOTE_GUEST_OS    6
+#define XEN_ELFNOTE_XEN_VERSION 5
+#define XEN_ELFNOTE_ENTRY       1
+#define XEN_ELFNOTE_LOADER      8
+
+.macro xen_note_begin type
+    .pushsection .note.Xen, "a", @note
+    .balign 4
+    .long 4f - 3f           /* namesz */
+    .long 6f - 5f           /* descsz */
+    .long \type
+3:  .asciz "Xen"
+4:  .balign 4
+5:
+.endm
+.macro xen_note_end
+6:  .balign 4
+    .popsection
+.endm
+
+    xen_note_begin XEN_ELFNOTE_GUEST_OS
+    .asciz "Xenolith"
+    xen_note_end
+    xen_note_begin XEN_ELFNOTE_XEN_VERSION
+    .asciz "xen-3.0"
+    xen_note_end
+    xen_note_begin XEN_ELFNOTE_LOADER
+    .asciz "generic"
+    xen_note_end
+    xen_note_begin XEN_ELFNOTE_ENTRY
+    .quad _start
+    xen_note_end
+
+    .section .text.head, "ax"
+    .code64
+    .globl _start
+_start:
+    /*
+     * Read Xen's CPUID leaves 0x40000000..4 first, while still emulated at
+     * CPL 0: once in PVM mode, cpuid runs natively on this host and the
+     * outer hypervisor answers it, not our VMM (measured 2026-11-23; the
+     * leaves read "KVMKVMKVM"). Five cpuids cost well under a millisecond.
+     */
+    mov     %rdx, %r8
+    mov     %rsi, %r9
+    lea     early_cpuid(%rip), %rdi
+    mov     $0x40000000, %r10d
+0:  mov     %r10d, %eax
+    xor     %ecx, %ecx
+    cpuid
+    mov     %eax, 0(%rdi)
+    mov     %ebx, 4(%rdi)
+    mov     %ecx, 8(%rdi)
+    mov     %edx, 12(%rdi)
+    add     $16, %rdi
+    inc     %r10d
+    cmp     $0x40000005, %r10d
+    jb      0b
+    mov     %r8, %rdx
+    mov     %r9, %rsi
+    test    $XL_BOOT_FLAG_KVM_PVM, %edx
+    jz      1f
+    mov     %rdx, %rbx              /* keep the flags across wrmsr */
+    mov     $XL_MSR_PVM_PVCS, %ecx
+    lea     pvcs_vcpu0(%rip), %rax
+    xor     %edx, %edx
+    wrmsr                           /* from here on: native speed */
+    mov     %rbx, %rdx
+1:  lea     boot_stack_top(%rip), %rsp
+    mov     %rsi, %rdi              /* kernel_main(start_info, flags) */
+    mov     %rdx, %rsi
+    call    kernel_main
+2:  hlt
+    jmp     2b
+
+    .balign 4096
+    .globl hypercall_page
+hypercall_page:                     /* filled by the hypervisor on the MSR write */
+    .fill 4096, 1, 0xcc
+
+    .section .bss
+    .balign 16
+    .globl early_cpuid
+early_cpuid:                        /* leaves 0x40000000..4: eax ebx ecx edx */
+    .skip 5 * 16
+    .balign 4096
+    .globl pvcs_vcpu0
+pvcs_vcpu0:                         /* kvm_pvm's per-vCPU control page: keep zeroed */
+    .skip 4096
+    .balign 16
+boot_stack:
+    .skip 16384
+boot_stack_top:

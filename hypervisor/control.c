@@ -1,0 +1,281 @@
+/*
+ * control.c - handlers for the control protocol. Table-driven: one row per
+ * op with its exact IN size, so a short or long payload is refused before
+ * any handler sees it.
+ */
+#include "control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain.h"
+#include "host.h"
+#include "kvm.h"
+#include "log.h"
+
+#define ANY_SIZE UINT32_MAX
+
+typedef int (*op_fn)(const void *in, uint32_t in_len, struct control_reply *r);
+
+static void *out_put(struct control_reply *r, const void *data, uint32_t n)
+{
+    memcpy(r->payload + r->len, data, n);
+    r->len += n;
+    return r->payload + r->len - n;
+}
+
+static int op_ping(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)in, (void)n;
+    struct xlctl_ping_out out = {
+        .protocol_version = XLCTL_VERSION,
+        .pid = (uint32_t)getpid(),
+        .nr_domains = domain_count(),
+        .kvm_pvm = kvm_is_pvm(),
+    };
+    out_put(r, &out, sizeof(out));
+    return 0;
+}
+
+static int op_physinfo(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)in, (void)n;
+    struct xlctl_physinfo p;
+    memset(&p, 0, sizeof(p));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    p.nr_cpus = cpus > 0 ? (uint32_t)cpus : 1;
+    p.threads_per_core = 1;
+    p.total_kib = host_meminfo_kib("MemTotal");
+    uint64_t avail = host_meminfo_kib("MemAvailable");
+    uint64_t pending = domain_uncommitted_bytes() / 1024;
+    p.free_kib = avail > pending ? avail - pending : 0;
+    p.tsc_khz = kvm_tsc_khz();
+    p.xen_major = 4;
+    p.xen_minor = 17;
+    p.kvm_pvm = kvm_is_pvm();
+    snprintf(p.capabilities, sizeof(p.capabilities), "xen-3.0-x86_64 hvm-3.0-x86_64");
+    snprintf(p.extraversion, sizeof(p.extraversion), "-xenolith");
+    out_put(r, &p, sizeof(p));
+    return 0;
+}
+
+static int op_domain_create(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_domain_create req;
+    memcpy(&req, in, sizeof(req));
+    req.name[sizeof(req.name) - 1] = '\0';
+    struct domain *d;
+    char why[256] = "";
+    int rc = domain_create(&req, &d, why, sizeof(why));
+    if (rc < 0) {
+        log_info("domain create '%s' refused: %s", req.name, why);
+        /* The reason travels as the payload so xl can print it. */
+        out_put(r, why, (uint32_t)strlen(why) + 1);
+        return rc;
+    }
+    struct xlctl_domid out = {.domid = d->domid};
+    out_put(r, &out, sizeof(out));
+    return 0;
+}
+
+static struct domain *lookup(const void *in)
+{
+    struct xlctl_domid id;
+    memcpy(&id, in, sizeof(id));
+    return domain_by_id(id.domid);
+}
+
+static int op_map_memory(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct domain *d = lookup(in);
+    if (!d)
+        return -ESRCH;
+    struct xlctl_memory_layout l = {
+        .low_bytes = d->mem.low_bytes,
+        .high_bytes = d->mem.high_bytes,
+        .special_offset = d->mem.special_off,
+        .fd_size = d->mem.size,
+    };
+    out_put(r, &l, sizeof(l));
+    r->fd = d->mem.fd;
+    return 0;
+}
+
+static int op_set_boot(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct xlctl_boot b;
+    memcpy(&b, in, sizeof(b));
+    struct domain *d = domain_by_id(b.domid);
+    return d ? domain_set_boot(d, &b) : -ESRCH;
+}
+
+static int op_unpause(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct domain *d = lookup(in);
+    return d ? domain_unpause(d) : -ESRCH;
+}
+
+static int op_pause(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct domain *d = lookup(in);
+    return d ? domain_pause(d) : -ESRCH;
+}
+
+static int op_destroy(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct domain *d = lookup(in);
+    if (!d)
+        return -ESRCH;
+    domain_destroy(d);
+    return 0;
+}
+
+static void append_info(struct domain *d, void *arg)
+{
+    struct control_reply *r = arg;
+    if (r->len + sizeof(struct xlctl_dominfo) > XLCTL_MAX_PAYLOAD)
+        return; /* cannot happen below DOMAIN_MAX_DOMAINS; never overflow */
+    struct xlctl_dominfo info;
+    domain_info(d, &info);
+    out_put(r, &info, sizeof(info));
+}
+
+static int op_list(const void *in, uint32_t n, struct control_reply *r)
+{
+    if (n == sizeof(struct xlctl_domid)) {
+        struct domain *d = lookup(in);
+        if (!d)
+            return -ESRCH;
+        append_info(d, r);
+        return 0;
+    }
+    if (n != 0)
+        return -EINVAL;
+    domain_foreach(append_info, r);
+    return 0;
+}
+
+static int op_wait(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_domain_wait w;
+    memcpy(&w, in, sizeof(w));
+    if (control_wait_ready(w.domid, r))
+        return r->hdr.status;
+    r->wait_pending = 1;
+    r->wait_domid = w.domid;
+    return 0;
+}
+
+static int op_dmesg(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)in, (void)n;
+    r->len = (uint32_t)log_ring_read((char *)r->payload, XLCTL_MAX_PAYLOAD);
+    return 0;
+}
+
+static int op_set_hvm_param(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct xlctl_hvm_param p;
+    memcpy(&p, in, sizeof(p));
+    struct domain *d = domain_by_id(p.domid);
+    if (!d)
+        return -ESRCH;
+    if (p.index >= HVM_NR_PARAMS)
+        return -EINVAL;
+    pthread_mutex_lock(&d->lock);
+    d->hvm_params[p.index] = p.value;
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static int op_daemon_stop(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)in, (void)n;
+    r->stop_daemon = 1;
+    return 0;
+}
+
+static const struct {
+    op_fn fn;
+    uint32_t in_size;
+} ops[XLCTL_OP_COUNT] = {
+    [XLCTL_OP_PING] = {op_ping, 0},
+    [XLCTL_OP_PHYSINFO] = {op_physinfo, 0},
+    [XLCTL_OP_DOMAIN_CREATE] = {op_domain_create, sizeof(struct xlctl_domain_create)},
+    [XLCTL_OP_DOMAIN_MAP_MEMORY] = {op_map_memory, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_DOMAIN_SET_BOOT] = {op_set_boot, sizeof(struct xlctl_boot)},
+    [XLCTL_OP_DOMAIN_UNPAUSE] = {op_unpause, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_DOMAIN_PAUSE] = {op_pause, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_DOMAIN_DESTROY] = {op_destroy, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_DOMAIN_LIST] = {op_list, ANY_SIZE},
+    [XLCTL_OP_DOMAIN_WAIT] = {op_wait, sizeof(struct xlctl_domain_wait)},
+    [XLCTL_OP_DMESG] = {op_dmesg, 0},
+    [XLCTL_OP_SET_HVM_PARAM] = {op_set_hvm_param, sizeof(struct xlctl_hvm_param)},
+    [XLCTL_OP_DAEMON_STOP] = {op_daemon_stop, 0},
+};
+
+void control_handle(const uint8_t *req, size_t len, struct control_reply *r)
+{
+    struct xlctl_hdr h;
+    r->len = 0;
+    r->fd = -1;
+    r->wait_pending = 0;
+    r->stop_daemon = 0;
+    memset(&r->hdr, 0, sizeof(r->hdr));
+    r->hdr.magic = XLCTL_MAGIC;
+    r->hdr.version = XLCTL_VERSION;
+    if (len < sizeof(h)) {
+        r->hdr.status = -EBADMSG;
+        return;
+    }
+    memcpy(&h, req, sizeof(h));
+    r->hdr.op = h.op;
+    if (h.magic != XLCTL_MAGIC)
+        r->hdr.status = -EBADMSG;
+    else if (h.version != XLCTL_VERSION)
+        r->hdr.status = -EPROTO;
+    else if (h.len != len - sizeof(h) || h.len > XLCTL_MAX_PAYLOAD)
+        r->hdr.status = -EINVAL;
+    else if (h.op >= XLCTL_OP_COUNT || !ops[h.op].fn)
+        r->hdr.status = -ENOSYS;
+    else if (ops[h.op].in_size != ANY_SIZE && ops[h.op].in_size != h.len)
+        r->hdr.status = -EINVAL;
+    else
+        r->hdr.status = ops[h.op].fn(req + sizeof(h), h.len, r);
+    if (r->hdr.status < 0 && h.op != XLCTL_OP_DOMAIN_CREATE)
+        r->len = 0;
+    r->hdr.len = r->len;
+}
+
+int control_wait_ready(uint32_t domid, struct control_reply *r)
+{
+    struct domain *d = domain_by_id(domid);
+    r->len = 0;
+    r->fd = -1;
+    r->hdr.magic = XLCTL_MAGIC;
+    r->hdr.version = XLCTL_VERSION;
+    r->hdr.op = XLCTL_OP_DOMAIN_WAIT;
+    if (!d) {
+        r->hdr.status = -ESRCH;
+        r->hdr.len = 0;
+        return 1;
+    }
+    struct xlctl_dominfo info;
+    domain_info(d, &info);
+    if (info.state != XLCTL_STATE_SHUTDOWN && info.state != XLCTL_STATE_DYING)
+        return 0;
+    out_put(r, &info, sizeof(info));
+    r->hdr.status = 0;
+    r->hdr.len = r->len;
+    return 1;
+}

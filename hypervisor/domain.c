@@ -1,0 +1,462 @@
+/*
+ * domain.c - the domain table and lifecycle: create (paused), boot, pause,
+ * unpause, shutdown, destroy; plus each domain's console log.
+ */
+#include "domain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "kvm.h"
+#include "log.h"
+#include "vcpu.h"
+#include "xenolith/boot.h"
+
+static struct domain *table[DOMAIN_MAX_DOMID + 1];
+static unsigned nr_domains;
+static uint32_t next_domid = 1;
+static char console_dir[512] = ".";
+static int notify_fd = -1;
+
+void domain_set_console_dir(const char *dir)
+{
+    snprintf(console_dir, sizeof(console_dir), "%s", dir);
+}
+
+void domain_set_notify_fd(int fd)
+{
+    notify_fd = fd;
+}
+
+static void notify_main_loop(void)
+{
+    if (notify_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t w = write(notify_fd, &one, sizeof(one));
+        (void)w; /* eventfd: can only fail when the counter saturates */
+    }
+}
+
+struct domain *domain_by_id(uint32_t domid)
+{
+    return domid <= DOMAIN_MAX_DOMID ? table[domid] : NULL;
+}
+
+struct domain *domain_by_name(const char *name)
+{
+    for (uint32_t i = 1; i <= DOMAIN_MAX_DOMID; i++)
+        if (table[i] && strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}
+
+unsigned domain_count(void)
+{
+    return nr_domains;
+}
+
+void domain_foreach(void (*fn)(struct domain *d, void *arg), void *arg)
+{
+    for (uint32_t i = 1; i <= DOMAIN_MAX_DOMID; i++)
+        if (table[i])
+            fn(table[i], arg);
+}
+
+static int alloc_domid(uint32_t *out)
+{
+    for (uint32_t tries = 0; tries < DOMAIN_MAX_DOMID; tries++) {
+        uint32_t id = next_domid;
+        next_domid = next_domid >= DOMAIN_MAX_DOMID ? 1 : next_domid + 1;
+        if (!table[id]) {
+            *out = id;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+static bool name_is_valid(const char *name)
+{
+    size_t n = strnlen(name, XLCTL_NAME_MAX);
+    if (n == 0 || n >= XLCTL_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_' || ch == '.'))
+            return false;
+    }
+    return strcmp(name, "Domain-0") != 0;
+}
+
+static void add_uncommitted(struct domain *d, void *arg)
+{
+    struct stat st;
+    uint64_t *sum = arg;
+    if (fstat(d->mem.fd, &st) == 0) {
+        uint64_t resident = (uint64_t)st.st_blocks * 512;
+        if (resident < d->mem.size)
+            *sum += d->mem.size - resident;
+    }
+}
+
+uint64_t domain_uncommitted_bytes(void)
+{
+    uint64_t sum = 0;
+    domain_foreach(add_uncommitted, &sum);
+    return sum;
+}
+
+static int check_host_memory(uint64_t bytes, char *why, size_t whylen)
+{
+    uint64_t avail = host_meminfo_kib("MemAvailable") * 1024;
+    uint64_t pending = domain_uncommitted_bytes();
+    uint64_t free_bytes = avail > pending ? avail - pending : 0;
+    if (bytes > free_bytes) {
+        snprintf(why, whylen, "%llu MiB requested, the host can give %llu MiB",
+                 (unsigned long long)(bytes >> 20), (unsigned long long)(free_bytes >> 20));
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int open_console_log(struct domain *d)
+{
+    char path[700];
+    snprintf(path, sizeof(path), "%s/guest-%s.log", console_dir, d->name);
+    d->console_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    return d->console_fd < 0 ? -errno : 0;
+}
+
+static void free_domain(struct domain *d)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vcpu_free(d->vcpus[i]);
+    if (d->vm_fd >= 0)
+        close(d->vm_fd);
+    guest_mem_destroy(&d->mem);
+    if (d->console_fd >= 0)
+        close(d->console_fd);
+    pthread_cond_destroy(&d->cond);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
+
+static int build_vm(struct domain *d, unsigned nr_vcpus, char *why, size_t whylen)
+{
+    int rc = d->vm_fd = kvm_create_vm();
+    if (rc < 0) {
+        snprintf(why, whylen, "creating the KVM VM: %s", strerror(-rc));
+        return rc;
+    }
+    rc = guest_mem_register(&d->mem, d->vm_fd);
+    if (rc < 0) {
+        snprintf(why, whylen, "registering guest memory with KVM: %s", strerror(-rc));
+        return rc;
+    }
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        rc = vcpu_create(d, i, &d->vcpus[i]);
+        if (rc < 0) {
+            snprintf(why, whylen, "creating vCPU %u: %s", i, strerror(-rc));
+            return rc;
+        }
+        d->nr_vcpus = i + 1;
+    }
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        rc = vcpu_start(d->vcpus[i]);
+        if (rc < 0) {
+            snprintf(why, whylen, "starting vCPU %u thread: %s", i, strerror(-rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void stop_vcpus(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    d->state = XLCTL_STATE_DYING;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        d->vcpus[i]->stop = true;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        vcpu_kick(d->vcpus[i]);
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        vcpu_join(d->vcpus[i]);
+}
+
+static int validate_create(const struct xlctl_domain_create *req, char *why, size_t whylen)
+{
+    if (!name_is_valid(req->name)) {
+        snprintf(why, whylen, "invalid domain name (use 1-63 of A-Z a-z 0-9 - _ .)");
+        return -EINVAL;
+    }
+    if (domain_by_name(req->name)) {
+        snprintf(why, whylen, "a domain named '%s' already exists", req->name);
+        return -EEXIST;
+    }
+    if (req->vcpus == 0 || req->vcpus > XLCTL_MAX_VCPUS) {
+        snprintf(why, whylen, "vcpus must be 1..%u", XLCTL_MAX_VCPUS);
+        return -EINVAL;
+    }
+    if (req->memory_kib == 0 || req->memory_kib % 4 || req->memory_kib > (1ull << 30)) {
+        snprintf(why, whylen, "memory must be a positive multiple of 4 KiB up to 1 TiB");
+        return -EINVAL;
+    }
+    if (req->on_poweroff > XLCTL_ACTION_PRESERVE || req->on_reboot > XLCTL_ACTION_PRESERVE ||
+        req->on_crash > XLCTL_ACTION_PRESERVE) {
+        snprintf(why, whylen, "unknown on_poweroff/on_reboot/on_crash action");
+        return -EINVAL;
+    }
+    if (nr_domains >= DOMAIN_MAX_DOMAINS) {
+        snprintf(why, whylen, "the hypervisor already holds %u domains", DOMAIN_MAX_DOMAINS);
+        return -ENOSPC;
+    }
+    return check_host_memory(req->memory_kib * 1024, why, whylen);
+}
+
+int domain_create(const struct xlctl_domain_create *req, struct domain **out,
+                  char *why, size_t whylen)
+{
+    int rc = validate_create(req, why, whylen);
+    if (rc < 0)
+        return rc;
+    struct domain *d = calloc(1, sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    d->vm_fd = -1;
+    d->console_fd = -1;
+    d->mem.fd = -1;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    memcpy(d->name, req->name, sizeof(d->name));
+    d->name[sizeof(d->name) - 1] = '\0';
+    memcpy(d->uuid, req->uuid, sizeof(d->uuid));
+    d->on_poweroff = req->on_poweroff;
+    d->on_reboot = req->on_reboot;
+    d->on_crash = req->on_crash;
+    d->state = XLCTL_STATE_PAUSED;
+    d->shutdown_code = SHUTDOWN_CODE_NONE;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    d->create_time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    d->hvm_params[HVM_PARAM_STORE_PFN] = XL_SPECIAL_PFN_BASE + XL_SPECIAL_XENSTORE;
+    d->hvm_params[HVM_PARAM_CONSOLE_PFN] = XL_SPECIAL_PFN_BASE + XL_SPECIAL_CONSOLE;
+
+    rc = alloc_domid(&d->domid);
+    if (rc < 0) {
+        snprintf(why, whylen, "no free domain id");
+        free_domain(d);
+        return rc;
+    }
+    char memname[32];
+    snprintf(memname, sizeof(memname), "d%u-ram", d->domid);
+    rc = guest_mem_create(&d->mem, req->memory_kib * 1024, memname);
+    if (rc < 0) {
+        snprintf(why, whylen, "allocating %llu KiB of guest memory: %s",
+                 (unsigned long long)req->memory_kib, strerror(-rc));
+        free_domain(d);
+        return rc;
+    }
+    rc = open_console_log(d);
+    if (rc < 0) {
+        snprintf(why, whylen, "opening console log in %s: %s", console_dir, strerror(-rc));
+        free_domain(d);
+        return rc;
+    }
+    rc = build_vm(d, req->vcpus, why, whylen);
+    if (rc < 0) {
+        stop_vcpus(d); /* some vCPU threads may have started */
+        free_domain(d);
+        return rc;
+    }
+    table[d->domid] = d;
+    nr_domains++;
+    log_info("d%u: created '%s', %llu MiB, %u vCPU%s", d->domid, d->name,
+             (unsigned long long)(req->memory_kib >> 10), req->vcpus, req->vcpus > 1 ? "s" : "");
+    *out = d;
+    return 0;
+}
+
+void domain_destroy(struct domain *d)
+{
+    stop_vcpus(d);
+    table[d->domid] = NULL;
+    nr_domains--;
+    log_info("d%u: destroyed '%s'", d->domid, d->name);
+    free_domain(d);
+}
+
+void domain_destroy_all(void)
+{
+    for (uint32_t i = 1; i <= DOMAIN_MAX_DOMID; i++)
+        if (table[i])
+            domain_destroy(table[i]);
+}
+
+int domain_set_boot(struct domain *d, const struct xlctl_boot *boot)
+{
+    pthread_mutex_lock(&d->lock);
+    bool ran = d->ever_ran;
+    pthread_mutex_unlock(&d->lock);
+    if (ran)
+        return -EBUSY;
+    if (boot->mode != XLCTL_BOOT_PV64 && boot->mode != XLCTL_BOOT_PVH32)
+        return -EINVAL;
+    /* The entry and start info must be guest RAM; the registers are the
+     * builder's business, but a wild entry would only crash the guest. */
+    if (!guest_mem_gpa(&d->mem, boot->start_info, 1))
+        return -EINVAL;
+    int rc = vcpu_set_boot(d->vcpus[0], boot);
+    if (rc == 0) {
+        pthread_mutex_lock(&d->lock);
+        d->vcpus[0]->online = true;
+        pthread_mutex_unlock(&d->lock);
+    }
+    return rc;
+}
+
+int domain_unpause(struct domain *d)
+{
+    int rc = 0;
+    pthread_mutex_lock(&d->lock);
+    if (d->state == XLCTL_STATE_SHUTDOWN || d->state == XLCTL_STATE_DYING)
+        rc = -EINVAL;
+    else if (!d->vcpus[0]->online)
+        rc = -ENOEXEC; /* never booted: nothing to run */
+    else {
+        d->state = XLCTL_STATE_RUNNING;
+        d->ever_ran = true;
+        pthread_cond_broadcast(&d->cond);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+static bool all_parked(struct domain *d)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (!d->vcpus[i]->parked)
+            return false;
+    return true;
+}
+
+int domain_pause(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    if (d->state == XLCTL_STATE_SHUTDOWN || d->state == XLCTL_STATE_DYING) {
+        pthread_mutex_unlock(&d->lock);
+        return -EINVAL;
+    }
+    d->state = XLCTL_STATE_PAUSED;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        vcpu_kick(d->vcpus[i]);
+    pthread_mutex_lock(&d->lock);
+    while (!all_parked(d))
+        pthread_cond_wait(&d->cond, &d->lock);
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static const char *reason_name(uint32_t reason)
+{
+    static const char *names[] = {"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset"};
+    return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown";
+}
+
+void domain_shutdown(struct domain *d, uint32_t reason)
+{
+    pthread_mutex_lock(&d->lock);
+    if (d->state == XLCTL_STATE_SHUTDOWN || d->state == XLCTL_STATE_DYING) {
+        pthread_mutex_unlock(&d->lock);
+        return;
+    }
+    if (d->shutdown_code == SHUTDOWN_CODE_NONE)
+        d->shutdown_code = reason;
+    d->shutdown_reason = d->shutdown_code; /* the first latched code wins */
+    d->state = XLCTL_STATE_SHUTDOWN;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        vcpu_kick(d->vcpus[i]);
+    log_info("d%u: shutdown, reason %s", d->domid, reason_name(d->shutdown_reason));
+    notify_main_loop();
+}
+
+uint8_t domain_shutdown_action(const struct domain *d)
+{
+    return xlctl_shutdown_action(d->shutdown_reason, d->on_poweroff, d->on_reboot, d->on_crash);
+}
+
+void domain_info(struct domain *d, struct xlctl_dominfo *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->domid = d->domid;
+    memcpy(info->name, d->name, sizeof(info->name));
+    memcpy(info->uuid, d->uuid, sizeof(info->uuid));
+    info->vcpus = d->nr_vcpus;
+    info->memory_kib = guest_mem_ram_pages(&d->mem) * 4;
+    info->create_time_ns = d->create_time_ns;
+    info->on_poweroff = d->on_poweroff;
+    info->on_reboot = d->on_reboot;
+    info->on_crash = d->on_crash;
+    pthread_mutex_lock(&d->lock);
+    info->state = d->state;
+    info->shutdown_reason = d->shutdown_reason;
+    info->shutdown_code = d->shutdown_code;
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        info->cpu_time_ns += vcpu_cpu_time_ns(d->vcpus[i]);
+        info->vcpus_blocked += d->vcpus[i]->blocked;
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Xen filters a domU's console bytes to printable ASCII and line breaks. */
+static char console_filter(char ch)
+{
+    if (ch == '\n' || ch == '\t' || (ch >= 32 && ch < 127))
+        return ch;
+    return '?';
+}
+
+static void console_log_line(struct domain *d)
+{
+    d->console_line[d->console_len] = '\0';
+    log_info("d%u: %s", d->domid, d->console_line);
+    d->console_len = 0;
+}
+
+void domain_console_write(struct domain *d, const char *buf, size_t len)
+{
+    char out[256];
+    pthread_mutex_lock(&d->lock);
+    while (len) {
+        size_t n = len < sizeof(out) ? len : sizeof(out);
+        for (size_t i = 0; i < n; i++) {
+            char ch = console_filter(buf[i]);
+            out[i] = ch;
+            if (ch == '\n' || d->console_len == sizeof(d->console_line) - 1)
+                console_log_line(d);
+            if (ch != '\n')
+                d->console_line[d->console_len++] = ch;
+        }
+        if (d->console_fd >= 0) {
+            ssize_t w = write(d->console_fd, out, n);
+            (void)w; /* a full disk loses console text, never the guest */
+        }
+        buf += n;
+        len -= n;
+    }
+    pthread_mutex_unlock(&d->lock);
+}
