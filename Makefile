@@ -21,7 +21,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-s
 	-Wl,-z,noexecstack -T guest/guest.ld
 
 .PHONY: all deps test unit integration check-asan demo bench clean
-all: deps $(BUILD)/bin/xenolith $(BUILD)/bin/xl $(BUILD)/guest/xenolith-guest unit-bins bench-bins
+all: deps $(BUILD)/bin/xenolith $(BUILD)/bin/xl $(BUILD)/guest/xenolith-guest unit-bins tool-bins bench-bins
 
 # ---- Debian packages: installed when root, otherwise the exact line is printed.
 deps: $(BUILD)/.deps-ok
@@ -85,6 +85,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a \
 		$(HOST_LDFLAGS) -lcmocka -lyajl
+
+# ---- Test tools: tests/tools/*.c, standalone host programs the tests drive
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+.PHONY: tool-bins
+tool-bins: $(TOOL_BINS)
+$(BUILD)/tests/tools/%: tests/tools/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS)
 
 # ---- Benchmarks' host-side programs
 BENCH_SRCS := $(wildcard bench/*.c)

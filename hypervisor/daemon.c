@@ -49,10 +49,31 @@ static char fail_reason[1400];
 
 /* ---- start-up steps --------------------------------------------------- */
 
+/* mkdir -p: the run directory's parents may not exist yet. */
+static int mkdir_parents(const char *dir)
+{
+    char path[PATH_LEN + 32];
+    snprintf(path, sizeof(path), "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
 static int make_dirs(void)
 {
     char path[PATH_LEN + 32];
     const char *subdirs[] = {"", "/log", "/log/console"};
+    if (mkdir_parents(dm.rundir) < 0) {
+        snprintf(fail_reason, sizeof(fail_reason), "cannot create the parents of %s: %s",
+                 dm.rundir, strerror(errno));
+        return -1;
+    }
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof(path), "%s%s", dm.rundir, subdirs[i]);
         if (mkdir(path, 0755) < 0 && errno != EEXIST) {

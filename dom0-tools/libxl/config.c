@@ -697,6 +697,7 @@ static int set_memory(struct parse *ps, const struct cfg_key *k, const struct va
         return fail(ps, v->line, "%s: %s MiB is more than the 1 TiB limit", k->name,
                     show(&sh, v->text, v->len));
     ps->cfg.memory_mib = v->num;
+    snprintf(ps->cfg.memory_origin, sizeof(ps->cfg.memory_origin), "%s:%u", ps->source, v->line);
     return 0;
 }
 

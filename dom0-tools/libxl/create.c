@@ -83,6 +83,22 @@ static int pick_boot_path(const struct xl_domain_config *cfg, const struct xl_el
     return 0;
 }
 
+/* Room the builder needs after the kernel: start info, page tables, stack. */
+#define BOOT_DATA_BYTES (64u << 10)
+
+static int check_kernel_fits(const struct xl_domain_config *cfg, const struct xl_elf_image *img,
+                             char *err, size_t errlen)
+{
+    uint64_t need = img->paddr_hi + BOOT_DATA_BYTES;
+    uint64_t need_mib = (need + (1u << 20) - 1) >> 20;
+    if (cfg->memory_mib >= need_mib)
+        return 0;
+    snprintf(err, errlen, "%s%smemory=%llu MiB is too small for kernel '%s' (it needs at least %llu MiB)",
+             cfg->memory_origin, cfg->memory_origin[0] ? ": " : "",
+             (unsigned long long)cfg->memory_mib, cfg->kernel, (unsigned long long)need_mib);
+    return -EINVAL;
+}
+
 static void fill_request(const struct xl_domain_config *cfg, struct xlctl_domain_create *req)
 {
     memset(req, 0, sizeof(*req));
@@ -122,6 +138,8 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
         goto out;
     }
     rc = pick_boot_path(cfg, &img, &path, err, errlen);
+    if (rc == 0)
+        rc = check_kernel_fits(cfg, &img, err, errlen);
     if (rc < 0)
         goto out;
 
@@ -129,6 +147,11 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     fill_request(cfg, &req);
     why[0] = '\0';
     rc = xc_domain_create(xc, &req, domid, why, sizeof(why));
+    if (rc == -ENOMEM && cfg->memory_origin[0]) {
+        snprintf(err, errlen, "%s: memory=%llu: %s", cfg->memory_origin,
+                 (unsigned long long)cfg->memory_mib, why);
+        goto out;
+    }
     if (rc < 0) {
         snprintf(err, errlen, "domain '%s' not created: %s", cfg->name, why[0] ? why : strerror(-rc));
         goto out;

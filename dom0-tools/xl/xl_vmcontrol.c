@@ -120,7 +120,7 @@ int main_create(int argc, char **argv)
     int rc = libxl_domain_create(xc, &cfg, paused, &domid, err, sizeof(err));
     if (rc < 0) {
         xc_close(xc);
-        return xl_fail("create", "%s: %s", file, err);
+        return xl_fail("create", "%s", err);
     }
     if (wants_restart(&cfg))
         spawn_monitor(&cfg, domid);

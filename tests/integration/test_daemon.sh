@@ -1,0 +1,37 @@
+# test_daemon.sh - the hypervisor daemon as a service: start, status, env,
+# stop, and a control socket that survives hostile clients.
+
+test_second_daemon_on_the_same_run_directory_is_refused() {
+    expect_fail "a daemon already runs on $XENOLITH_RUNDIR" "$XENOLITH" start
+    "$XENOLITH" status | grep -q "running"
+}
+
+test_status_and_env() {
+    "$XENOLITH" status | grep -qE "running \(pid [0-9]+\)"
+    "$XENOLITH" env | grep -qx "export XENOLITH_RUNDIR=$XENOLITH_RUNDIR"
+    "$XL" info | grep -qE "^xen_version +: 4\.17-xenolith$"
+    "$XL" list | head -1 | grep -q "^Name  *ID   Mem VCPUs"
+    "$XL" list | grep -qE "^Domain-0 +0 "
+}
+
+test_stop_destroys_guests_and_a_new_start_works() {
+    local cfg
+    cfg=$(guest_cfg stop1 "app=compute iters=100000000000 reps=1")
+    "$XL" create "$cfg"
+    wait_state stop1 '^r-----$'
+    "$XENOLITH" stop | grep -q "stopped"
+    "$XENOLITH" status | grep -q "not running" || true
+    ! pgrep -f "xenolith.*stop1" >/dev/null
+    expect_fail "cannot reach the hypervisor" "$XL" list
+    "$XENOLITH" start | grep -q started
+    [ "$(state_of stop1)" = gone ]
+}
+
+test_control_socket_survives_garbage() {
+    "$ROOT/$BUILD/tests/tools/ctl_garbage" "$XENOLITH_RUNDIR/xenolith.sock" 2000
+    "$XENOLITH" status | grep -q running
+    local cfg
+    cfg=$(guest_cfg aftergarbage "app=hello")
+    "$XL" create "$cfg"
+    wait_console aftergarbage "^Hello from"
+}
