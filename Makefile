@@ -76,6 +76,21 @@ $(BUILD)/guest/xenolith-guest: $(GUEST_OBJS) guest/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
 
+# ---- Foreign PVH test guests: the same 32-bit code as ELF32 (PT_NOTE) and
+# ELF64 (note only in a section), built with binutils alone.
+PVH_GUESTS := $(BUILD)/tests/guests/pvh-elf32 $(BUILD)/tests/guests/pvh-elf64-nophdr
+all: $(PVH_GUESTS)
+$(BUILD)/tests/guests/pvh_hello32.o: tests/guests/pvh_hello.S | deps
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c $< -o $@
+$(BUILD)/tests/guests/pvh_hello64.o: tests/guests/pvh_hello.S | deps
+	@mkdir -p $(dir $@)
+	$(CC) -DNOTE_NOT_LOADED -c $< -o $@
+$(BUILD)/tests/guests/pvh-elf32: $(BUILD)/tests/guests/pvh_hello32.o tests/guests/pvh.ld
+	ld -m elf_i386 -static -nostdlib --no-warn-rwx-segments -T tests/guests/pvh.ld -o $@ $<
+$(BUILD)/tests/guests/pvh-elf64-nophdr: $(BUILD)/tests/guests/pvh_hello64.o tests/guests/pvh-nophdr.ld
+	ld -m elf_x86_64 -static -nostdlib --no-warn-rwx-segments -T tests/guests/pvh-nophdr.ld -o $@ $<
+
 # ---- Unit tests: tests/unit/<part>/test_<module>.c, one cmocka binary each.
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
