@@ -9,6 +9,7 @@
 /* Leaf base+4 EAX bits (arch-x86/cpuid.h); we claim only what we provide. */
 #define XEN_HVM_CPUID_VCPU_ID_PRESENT (1u << 3)
 #define XEN_HVM_CPUID_DOMID_PRESENT   (1u << 4)
+#define XEN_HVM_CPUID_UPCALL_VECTOR   (1u << 6)
 
 #define CPUID_1_ECX_HYPERVISOR        (1u << 31)
 
@@ -48,7 +49,8 @@ static int put_xen_leaves(struct kvm_cpuid_entry2 *out, unsigned cap, unsigned *
     rc |= put(out, cap, n, b + 3, 1, idx, 0, 0, (uint32_t)mul, (uint32_t)shift);
     rc |= put(out, cap, n, b + 3, 2, idx, id->tsc_khz, 0, 0, 0);
     rc |= put(out, cap, n, b + 4, 0, idx,
-              XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT,
+              XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+                  XEN_HVM_CPUID_UPCALL_VECTOR,
               id->vcpu_id, id->domid, 0);
     rc |= put(out, cap, n, b + 5, 0, 0, 0, 0, 0, 0);
     return rc ? -E2BIG : 0;

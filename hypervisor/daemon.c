@@ -27,6 +27,7 @@
 #include "kvm.h"
 #include "log.h"
 #include "vcpu.h"
+#include "vtime.h"
 
 #define MAX_CONNS 256
 #define PATH_LEN 600
@@ -135,6 +136,13 @@ static int open_kvm(void)
         return -1;
     }
     vcpu_signals_init();
+    int rc = domain_system_init();
+    if (rc == 0)
+        rc = vtime_init();
+    if (rc < 0) {
+        snprintf(fail_reason, sizeof(fail_reason), "event channels and timers: %s", strerror(-rc));
+        return -1;
+    }
     log_info("KVM ready: %s, TSC %u kHz", kvm_is_pvm() ? "kvm_pvm (PVM mode guests)" : "hardware KVM",
              kvm_tsc_khz());
     return 0;
@@ -216,6 +224,7 @@ static void close_fd(int *fd)
 static void stop_all(void)
 {
     domain_destroy_all();
+    vtime_shutdown();
     for (int i = 0; i < MAX_CONNS; i++)
         close_fd(&dm.conns[i].fd);
     close_fd(&dm.epoll_fd);

@@ -14,12 +14,16 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "evtchn.h"
 #include "kvm.h"
 #include "log.h"
 #include "vcpu.h"
+#include "vtime.h"
 #include "xenolith/boot.h"
 
 static struct domain *table[DOMAIN_MAX_DOMID + 1];
+static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct domain dom0;         /* the host: only its event channels */
 static unsigned nr_domains;
 static uint32_t next_domid = 1;
 static char console_dir[512] = ".";
@@ -42,6 +46,42 @@ static void notify_main_loop(void)
         ssize_t w = write(notify_fd, &one, sizeof(one));
         (void)w; /* eventfd: can only fail when the counter saturates */
     }
+}
+
+int domain_system_init(void)
+{
+    dom0.domid = 0;
+    snprintf(dom0.name, sizeof(dom0.name), "Domain-0");
+    pthread_mutex_init(&dom0.lock, NULL);
+    pthread_cond_init(&dom0.cond, NULL);
+    return evtchn_init(&dom0);
+}
+
+void domains_read_lock(void)
+{
+    pthread_rwlock_rdlock(&table_lock);
+}
+
+void domains_read_unlock(void)
+{
+    pthread_rwlock_unlock(&table_lock);
+}
+
+struct domain *domain_dom0(void)
+{
+    return dom0.evtchn ? &dom0 : NULL;
+}
+
+struct domain *domain_evtchn_peer(uint32_t domid)
+{
+    return domid == 0 ? domain_dom0() : domain_by_id(domid);
+}
+
+void domain_wake_pollers(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
 }
 
 struct domain *domain_by_id(uint32_t domid)
@@ -137,9 +177,11 @@ static int open_console_log(struct domain *d)
 
 static void free_domain(struct domain *d)
 {
+    evtchn_destroy(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vcpu_free(d->vcpus[i]);
+    physmap_destroy(&d->physmap);
     if (d->vm_fd >= 0)
         close(d->vm_fd);
     guest_mem_destroy(&d->mem);
@@ -237,7 +279,12 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
     d->console_fd = -1;
     d->mem.fd = -1;
     pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->cond, NULL);
+    /* Monotonic: SCHEDOP_poll timeouts are Xen system time (vtime.h). */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->cond, &ca);
+    pthread_condattr_destroy(&ca);
     memcpy(d->name, req->name, sizeof(d->name));
     d->name[sizeof(d->name) - 1] = '\0';
     memcpy(d->uuid, req->uuid, sizeof(d->uuid));
@@ -267,6 +314,15 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
         free_domain(d);
         return rc;
     }
+    d->shared = guest_mem_xen_page(&d->mem, GUEST_XEN_SHARED_INFO);
+    physmap_init(&d->physmap);
+    rc = evtchn_init(d);
+    if (rc < 0) {
+        snprintf(why, whylen, "allocating event channels: %s", strerror(-rc));
+        free_domain(d);
+        return rc;
+    }
+    vtime_update_wallclock(d);
     rc = open_console_log(d);
     if (rc < 0) {
         snprintf(why, whylen, "opening console log in %s: %s", console_dir, strerror(-rc));
@@ -279,8 +335,10 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
         free_domain(d);
         return rc;
     }
+    pthread_rwlock_wrlock(&table_lock);
     table[d->domid] = d;
     nr_domains++;
+    pthread_rwlock_unlock(&table_lock);
     log_info("d%u: created '%s', %llu MiB, %u vCPU%s", d->domid, d->name,
              (unsigned long long)(req->memory_kib >> 10), req->vcpus, req->vcpus > 1 ? "s" : "");
     *out = d;
@@ -290,8 +348,12 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
 void domain_destroy(struct domain *d)
 {
     stop_vcpus(d);
+    /* Peers' ports revert to unbound while both domains still exist. */
+    evtchn_reset(d);
+    pthread_rwlock_wrlock(&table_lock);
     table[d->domid] = NULL;
     nr_domains--;
+    pthread_rwlock_unlock(&table_lock);
     log_info("d%u: destroyed '%s'", d->domid, d->name);
     free_domain(d);
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "guest_mem.h"
+#include "physmap.h"
 #include "xenolith/control.h"
 #include "xenolith/xen.h"
 
@@ -28,6 +29,7 @@
 #define DOMAIN_MAX_DOMID   0x7fefu  /* below DOMID_FIRST_RESERVED */
 
 struct vcpu;
+struct evtchn_table;
 
 struct domain {
     uint32_t domid;
@@ -40,6 +42,9 @@ struct domain {
     unsigned nr_vcpus;
     struct vcpu *vcpus[XLCTL_MAX_VCPUS];
     int console_fd;              /* $RUNDIR/log/console/guest-<name>.log */
+    struct shared_info *shared;  /* hypervisor page 0 of mem */
+    struct evtchn_table *evtchn;
+    struct physmap physmap;
 
     pthread_mutex_t lock;
     pthread_cond_t cond;         /* vCPUs park and wake on it */
@@ -55,6 +60,24 @@ struct domain {
 };
 
 #define SHUTDOWN_CODE_NONE 0xffffffffu
+
+/* Daemon start: Dom0's own event-channel table. 0 or -errno. */
+int domain_system_init(void);
+
+/*
+ * Threads other than the main one that reach another domain (event
+ * channels) hold the read lock while they use it; the main thread takes
+ * the write lock to add or remove a domain.
+ */
+void domains_read_lock(void);
+void domains_read_unlock(void);
+/* Dom0's pseudo-domain for id 0, else a guest; NULL if none. Read lock
+ * held (or main thread). */
+struct domain *domain_evtchn_peer(uint32_t domid);
+struct domain *domain_dom0(void);
+
+/* Wakes vCPUs sleeping in SCHEDOP_poll: a port of d became pending. */
+void domain_wake_pollers(struct domain *d);
 
 /* Where console logs go; set once at start ($RUNDIR/log/console). */
 void domain_set_console_dir(const char *dir);

@@ -26,7 +26,8 @@ int guest_mem_create(struct guest_mem *m, uint64_t ram_bytes, const char *name)
     m->low_bytes = ram_bytes < XL_LOWMEM_LIMIT ? ram_bytes : XL_LOWMEM_LIMIT;
     m->high_bytes = ram_bytes - m->low_bytes;
     m->special_off = ram_bytes;
-    m->size = ram_bytes + SPECIAL_BYTES;
+    m->xen_off = ram_bytes + SPECIAL_BYTES;
+    m->size = m->xen_off + GUEST_XEN_PAGES * PAGE_SIZE;
 
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0)
@@ -85,6 +86,11 @@ void *guest_mem_gpa(const struct guest_mem *m, uint64_t gpa, uint64_t len)
         return NULL;
     long long off = xl_gpa_to_offset(m->low_bytes, m->high_bytes, gpa, len);
     return off < 0 ? NULL : m->base + off;
+}
+
+void *guest_mem_xen_page(const struct guest_mem *m, unsigned idx)
+{
+    return idx < GUEST_XEN_PAGES && m->base ? m->base + m->xen_off + idx * PAGE_SIZE : NULL;
 }
 
 bool guest_mem_is_ram(const struct guest_mem *m, uint64_t gpa)

@@ -6,7 +6,9 @@
  *
  * Layout (include/xenolith/boot.h): GPA [0, low) -> fd [0, low);
  * GPA [4G, 4G+high) -> fd [low, low+high); special pages at
- * XL_SPECIAL_PFN_BASE -> fd [low+high, +8 pages).
+ * XL_SPECIAL_PFN_BASE -> fd [low+high, +8 pages). After them, in no memslot
+ * until the guest asks (physmap.c), the hypervisor-owned pages: shared_info
+ * and the grant-table frames.
  *
  * Owned by the domain; created before its vCPUs, destroyed after them.
  */
@@ -16,6 +18,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define GUEST_XEN_SHARED_INFO  0u   /* xen page index of shared_info */
+#define GUEST_XEN_GRANT_FIRST  1u   /* grant frame i is xen page 1 + i */
+#define GUEST_GRANT_MAX_FRAMES 64u  /* Xen's default gnttab_max_frames */
+#define GUEST_XEN_PAGES        (GUEST_XEN_GRANT_FIRST + GUEST_GRANT_MAX_FRAMES)
+
 struct guest_mem {
     int fd;
     uint8_t *base;          /* mmap of the whole fd */
@@ -23,7 +30,11 @@ struct guest_mem {
     uint64_t low_bytes;     /* RAM at GPA 0 */
     uint64_t high_bytes;    /* RAM at GPA 4 GiB */
     uint64_t special_off;   /* fd offset of the special pages */
+    uint64_t xen_off;       /* fd offset of the hypervisor-owned pages */
 };
+
+/* Host pointer to hypervisor-owned page idx (< GUEST_XEN_PAGES). */
+void *guest_mem_xen_page(const struct guest_mem *m, unsigned idx);
 
 /* Creates the memfd for ram_bytes of RAM (a multiple of 4 KiB, > 0) and
  * maps it. 0 or -errno (-EINVAL bad size, -ENOMEM). */

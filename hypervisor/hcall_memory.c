@@ -51,6 +51,28 @@ static long memory_map(struct hcall_ctx *c, uint64_t arg)
     return hcall_copy_to(c, arg, &map.nr_entries, sizeof(map.nr_entries));
 }
 
+/* XENMEM_add_to_physmap: place a hypervisor page at a GFN of the guest's
+ * choosing (physmap.h). Grant frames join when grant tables do. */
+static long add_to_physmap(struct hcall_ctx *c, uint64_t arg)
+{
+    struct xen_add_to_physmap x;
+    if (hcall_copy_from(c, &x, arg, sizeof(x)) < 0)
+        return -EFAULT;
+    if (x.domid != DOMID_SELF && x.domid != c->d->domid)
+        return -EPERM;
+    unsigned idx;
+    switch (x.space) {
+    case XENMAPSPACE_shared_info:
+        if (x.idx != 0)
+            return -EINVAL;
+        idx = GUEST_XEN_SHARED_INFO;
+        break;
+    default:
+        return hcall_unimplemented(c, "add_to_physmap space", x.space);
+    }
+    return physmap_place(&c->d->physmap, &c->d->mem, c->d->vm_fd, idx, x.gpfn);
+}
+
 long hcall_memory_op(struct hcall_ctx *c, const uint64_t *args)
 {
     uint64_t cmd = args[0] & MEMORY_OP_CMD_MASK;
@@ -58,6 +80,8 @@ long hcall_memory_op(struct hcall_ctx *c, const uint64_t *args)
     switch (cmd) {
     case XENMEM_memory_map:
         return memory_map(c, args[1]);
+    case XENMEM_add_to_physmap:
+        return add_to_physmap(c, args[1]);
     case XENMEM_maximum_ram_page: {
         long pages = sysconf(_SC_PHYS_PAGES);
         return pages > 0 ? pages - 1 : 0;

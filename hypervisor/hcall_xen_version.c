@@ -10,12 +10,13 @@
 #include "domain.h"
 #include "hypercall.h"
 
-/* Features a PVH guest may rely on today: it writes its own page tables
- * and its physmap is its own. Event-channel callbacks and pvclock join
- * this list when they exist. */
+/* Features a PVH guest may rely on: it writes its own page tables, its
+ * physmap is its own, event upcalls can arrive on a vector, and pvclock
+ * is safe to use. */
 static uint32_t features_submap0(void)
 {
-    return (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap);
+    return (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) |
+           (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_hvm_safe_pvclock);
 }
 
 static long get_features(struct hcall_ctx *c, uint64_t arg)

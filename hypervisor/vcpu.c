@@ -23,6 +23,7 @@
 #include "kvm.h"
 #include "log.h"
 #include "msr.h"
+#include "vtime.h"
 #include "xenolith/boot.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -76,6 +77,8 @@ int vcpu_create(struct domain *d, unsigned id, struct vcpu **out)
     v->id = id;
     v->parked = true;
     v->is_pvm = kvm_is_pvm();
+    v->timer_fd[0] = v->timer_fd[1] = -1;
+    v->vcpu_info = &d->shared->vcpu_info[id];
     int rc = kvm_create_vcpu(d->vm_fd, id, &v->fd, &v->run);
     if (rc < 0) {
         free(v);
@@ -87,8 +90,53 @@ int vcpu_create(struct domain *d, unsigned id, struct vcpu **out)
         return rc;
     }
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    rc = vtime_vcpu_init(v);
+    if (rc < 0) {
+        vcpu_free(v);
+        return rc;
+    }
+    vtime_update_pvclock(v);
     *out = v;
     return 0;
+}
+
+void vcpu_raise_upcall(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+    uint8_t vector = v->upcall_vector;
+    if (vector) {
+        struct kvm_msi msi = {.address_lo = 0xfee00000u | (v->id << 12), .data = vector};
+        if (ioctl(d->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+            log_warn("d%u vcpu%u: upcall vector %u not delivered", d->domid, v->id, vector);
+        return;
+    }
+    uint64_t cb = __atomic_load_n(&d->hvm_params[HVM_PARAM_CALLBACK_IRQ], __ATOMIC_RELAXED);
+    if ((cb >> 56) == HVM_PARAM_CALLBACK_TYPE_VECTOR && v->id == 0) {
+        /* Only this vCPU's thread may call KVM_INTERRUPT: ask it to. */
+        __atomic_store_n(&v->callback_pending, true, __ATOMIC_RELEASE);
+        vcpu_kick(v);
+    }
+}
+
+/* Before entering the guest: a pending callback-vector upcall becomes an
+ * ExtINT, which the local APIC's LVT0 takes with no EOI (Xen's type 2). */
+static void inject_callback(struct vcpu *v)
+{
+    if (!__atomic_exchange_n(&v->callback_pending, false, __ATOMIC_ACQ_REL))
+        return;
+    uint64_t cb = __atomic_load_n(&v->dom->hvm_params[HVM_PARAM_CALLBACK_IRQ], __ATOMIC_RELAXED);
+    struct kvm_interrupt irq = {.irq = (uint32_t)(cb & 0xff)};
+    if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0 && errno != EEXIST)
+        log_warn("d%u vcpu%u: callback vector %u", v->dom->domid, v->id, irq.irq);
+}
+
+void vcpu_block(struct vcpu *v)
+{
+    if (__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE))
+        return;
+    struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_HALTED};
+    if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+        log_warn("d%u vcpu%u: SCHEDOP_block", v->dom->domid, v->id);
 }
 
 static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code64, bool db)
@@ -299,6 +347,7 @@ static void *vcpu_thread(void *arg)
     struct domain *d = v->dom;
     current_run = v->run;
     while (wait_until_runnable(v)) {
+        inject_callback(v);
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
@@ -348,6 +397,7 @@ void vcpu_join(struct vcpu *v)
 
 void vcpu_free(struct vcpu *v)
 {
+    vtime_vcpu_destroy(v);
     if (v->run)
         munmap(v->run, (size_t)kvm_run_mmap_size());
     if (v->fd >= 0)

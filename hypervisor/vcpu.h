@@ -16,8 +16,12 @@
 #include <stdint.h>
 
 #include "xenolith/control.h"
+#include "xenolith/xen.h"
 
 struct domain;
+
+#define VCPU_TIMER_SINGLESHOT 0
+#define VCPU_TIMER_PERIODIC   1
 
 struct vcpu {
     struct domain *dom;
@@ -27,6 +31,12 @@ struct vcpu {
     pthread_t thread;
     bool thread_started;
     bool is_pvm;              /* host kvm_pvm: guest told through RDX */
+    struct vcpu_info *vcpu_info; /* in shared_info, or where the guest moved it */
+    bool vcpu_info_moved;        /* VCPUOP_register_vcpu_info done (once only) */
+    uint8_t upcall_vector;       /* HVMOP_set_evtchn_upcall_vector, 0 = none */
+    int64_t tsc_offset;          /* guest TSC - host TSC */
+    int timer_fd[2];             /* VCPU_TIMER_*, owned by vtime.c */
+    bool callback_pending;       /* ExtINT callback to inject before KVM_RUN */
     /* Guarded by dom->lock: */
     bool online;              /* VCPUOP_is_up */
     bool stop;                /* thread must exit */
@@ -45,6 +55,16 @@ void vcpu_kick(struct vcpu *v);       /* make it leave KVM_RUN soon */
 void vcpu_join(struct vcpu *v);       /* after stop=true and a kick */
 void vcpu_free(struct vcpu *v);
 uint64_t vcpu_cpu_time_ns(struct vcpu *v); /* call with dom->lock held */
+
+/* Raises the event-channel upcall on v: its per-vCPU vector through the
+ * local APIC (the guest EOIs it), else the domain's callback vector
+ * (HVM_PARAM_CALLBACK_IRQ type 2) as an ExtINT, which needs no EOI as on
+ * Xen. Any thread. */
+void vcpu_raise_upcall(struct vcpu *v);
+
+/* SCHEDOP_block on the vCPU's own thread: unless an upcall is pending,
+ * the vCPU halts in KVM until an interrupt arrives. */
+void vcpu_block(struct vcpu *v);
 
 /* Installs the kick signal handler; once per process. */
 void vcpu_signals_init(void);

@@ -28,6 +28,7 @@
 #include <xen/hvm/params.h>
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/arch-x86/cpuid.h>
+#include <xen/event_channel.h>
 
 /* The numbers the headers must give with the right interface version. */
 _Static_assert(__HYPERVISOR_sched_op == 29, "sched_op number (interface version?)");
@@ -59,6 +60,48 @@ _Static_assert(offsetof(struct hvm_start_info, memmap_paddr) == 40, "hvm_start_i
 _Static_assert(offsetof(struct hvm_start_info, memmap_entries) == 48, "hvm_start_info.memmap_entries");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm_memmap_table_entry size");
 _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "hvm_modlist_entry size");
+
+/* shared_info and vcpu_info (xen-abi.md 4.1, 4.2, 5.1). */
+_Static_assert(sizeof(struct vcpu_info) == 64, "vcpu_info size");
+_Static_assert(offsetof(struct vcpu_info, evtchn_upcall_pending) == 0, "vcpu_info.upcall_pending");
+_Static_assert(offsetof(struct vcpu_info, evtchn_pending_sel) == 8, "vcpu_info.pending_sel");
+_Static_assert(offsetof(struct vcpu_info, time) == 32, "vcpu_info.time");
+_Static_assert(sizeof(struct vcpu_time_info) == 32, "vcpu_time_info size");
+_Static_assert(offsetof(struct vcpu_time_info, tsc_timestamp) == 8, "time.tsc_timestamp");
+_Static_assert(offsetof(struct vcpu_time_info, system_time) == 16, "time.system_time");
+_Static_assert(offsetof(struct vcpu_time_info, tsc_to_system_mul) == 24, "time.mul");
+_Static_assert(offsetof(struct vcpu_time_info, tsc_shift) == 28, "time.shift");
+_Static_assert(offsetof(struct vcpu_time_info, flags) == 29, "time.flags");
+_Static_assert(offsetof(struct shared_info, evtchn_pending) == 2048, "shared_info.evtchn_pending");
+_Static_assert(offsetof(struct shared_info, evtchn_mask) == 2560, "shared_info.evtchn_mask");
+_Static_assert(offsetof(struct shared_info, wc_version) == 3072, "shared_info.wc_version");
+_Static_assert(offsetof(struct shared_info, wc_sec) == 3076, "shared_info.wc_sec");
+_Static_assert(offsetof(struct shared_info, wc_nsec) == 3080, "shared_info.wc_nsec");
+_Static_assert(offsetof(struct shared_info, wc_sec_hi) == 3084, "shared_info.wc_sec_hi");
+_Static_assert(sizeof(struct shared_info) <= 4096, "shared_info fits a page");
+
+/* Event-channel ops (xen-abi.md 4.4). */
+_Static_assert(sizeof(struct evtchn_alloc_unbound) == 8, "alloc_unbound size");
+_Static_assert(sizeof(struct evtchn_bind_interdomain) == 12, "bind_interdomain size");
+_Static_assert(sizeof(struct evtchn_bind_virq) == 12, "bind_virq size");
+_Static_assert(sizeof(struct evtchn_bind_ipi) == 8, "bind_ipi size");
+_Static_assert(sizeof(struct evtchn_close) == 4, "close size");
+_Static_assert(sizeof(struct evtchn_send) == 4, "send size");
+_Static_assert(sizeof(struct evtchn_status) == 24, "status size");
+_Static_assert(offsetof(struct evtchn_status, u) == 16, "status.u");
+_Static_assert(sizeof(struct evtchn_bind_vcpu) == 8, "bind_vcpu size");
+_Static_assert(sizeof(struct evtchn_unmask) == 4, "unmask size");
+_Static_assert(sizeof(struct evtchn_reset) == 2, "reset size");
+
+/* Timer and vCPU ops. */
+_Static_assert(sizeof(struct vcpu_set_singleshot_timer) == 16, "singleshot size");
+_Static_assert(sizeof(struct vcpu_set_periodic_timer) == 8, "periodic size");
+_Static_assert(sizeof(struct vcpu_register_vcpu_info) == 16, "register_vcpu_info size");
+_Static_assert(sizeof(struct xen_add_to_physmap) == 24, "add_to_physmap size");
+_Static_assert(offsetof(struct xen_add_to_physmap, space) == 4, "add_to_physmap.space");
+_Static_assert(offsetof(struct xen_add_to_physmap, idx) == 8, "add_to_physmap.idx");
+_Static_assert(offsetof(struct xen_add_to_physmap, gpfn) == 16, "add_to_physmap.gpfn");
+_Static_assert(sizeof(struct xen_hvm_evtchn_upcall_vector) == 8, "upcall_vector size");
 
 /* Hypercall argument structs we decode. */
 _Static_assert(sizeof(struct sched_shutdown) == 4, "sched_shutdown size");

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# run.sh - `make bench`: measure Xenolith's figures beside the host's own
+# limits, measured in the same run, print a table and write
+# $BUILD/bench/results.json. See bench/README.md.
+# Usage: BUILD=build bench/run.sh
+#
+# The script starts its own daemon on its own run directory
+# ($BUILD/bench/run) and stops it on exit, even on failure. If a guest never
+# reports, it names the figure and exits 1; it never writes a figure it did
+# not measure. Outputs are parsed with awk, sed and grep only.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
+
+XL=$B/bin/xl
+XENOLITH=$B/bin/xenolith
+GUEST=$B/guest/xenolith-guest
+RAW_KVM=$B/bench/bin/raw_kvm
+HOST_COMPUTE=$B/bench/bin/host_compute
+RESULTS=$B/bench/results.json
+WORK=$B/bench/work                  # configs, program outputs, the table's rows
+export XENOLITH_RUNDIR=$B/bench/run # our own daemon: socket, logs, pid file
+
+# The size of each measurement.
+HC_GUESTS=5 HC_ITERS=2000 HC_REPS=5 # hypercall_roundtrip
+RAW_KVM_REPS=15                     # its limit, pio_exit_us
+BOOT_GUESTS=20                      # domain_boot
+CREATE_DESTROY_N=30                 # domain_create_destroy_rate
+COMPUTE_ITERS=100000000 COMPUTE_REPS=5
+GUEST_TIMEOUT_S=20                  # a guest must report within this
+POLL_S=0.001                        # console-log poll interval
+
+FIGURES=$WORK/figures.tsv # name value unit limit ratio target how
+
+# ---- helpers
+
+# die FIGURE WHY: say which figure failed and why, and exit 1 (the EXIT trap
+# stops the daemon).
+die() {
+    echo "bench: FAIL: $1: $2" >&2
+    exit 1
+}
+
+cleanup() {
+    "$XENOLITH" stop >/dev/null 2>&1 || true
+}
+
+# now_us: set NOW_US to the wall clock in microseconds. $EPOCHREALTIME is a
+# bash builtin (no fork); stripping non-digits removes the locale's radix.
+now_us() { NOW_US=${EPOCHREALTIME//[!0-9]/}; }
+
+# tick: sleep POLL_S without forking. read times out on a FIFO we hold open
+# both ways, so no data and no EOF ever arrive on it.
+tick() { read -r -t "$POLL_S" -u "$TICK_FD" _ || true; }
+
+# median: the median of the numbers on stdin, one a line (the mean of the
+# middle two for an even count). Prints nothing for no input.
+median() {
+    sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) exit
+              if (NR % 2) print v[(NR + 1) / 2]
+              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# is_number FIGURE VALUE WHAT: VALUE must be a plain decimal number.
+is_number() {
+    [[ $2 =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$1" "could not parse $3 (got '$2')"
+}
+
+console_log() { echo "$XENOLITH_RUNDIR/log/console/guest-$1.log"; }
+
+# create_guest FIGURE NAME CMDLINE [-p]: xl create our guest kernel.
+create_guest() {
+    local figure=$1 name=$2 cmdline=$3
+    shift 3
+    "$XL" create "$@" "$WORK/guest.cfg" "name=\"$name\"" "cmdline=\"$cmdline\"" \
+        >"$WORK/xl-create.out" 2>&1 ||
+        die "$figure" "xl create $name failed: $(cat "$WORK/xl-create.out")"
+}
+
+# wait_console FIGURE NAME ERE: poll NAME's console log every POLL_S until a
+# whole line matches ERE. Sets LINE to that line and SEEN_US to when it was
+# seen. Only bash builtins run in the loop, so a poll costs no fork.
+wait_console() {
+    local figure=$1 name=$2 re=$3 log text l lines
+    log=$(console_log "$name")
+    now_us
+    local deadline=$((NOW_US + GUEST_TIMEOUT_S * 1000000))
+    while :; do
+        now_us
+        text=
+        if [[ -r $log ]]; then IFS= read -r -d '' text <"$log" || true; fi
+        if [[ $text == *$'\n'* ]]; then
+            lines=()
+            mapfile -t lines <<<"${text%$'\n'*}" # whole lines only
+            for l in "${lines[@]}"; do
+                if [[ $l =~ $re ]]; then LINE=$l SEEN_US=$NOW_US; return 0; fi
+                if [[ $l =~ guest\ crashed|unknown\ app|must\ be ]]; then
+                    die "$figure" "guest $name failed: $l"
+                fi
+            done
+        fi
+        if ((NOW_US > deadline)); then
+            die "$figure" "guest $name did not print /$re/ within ${GUEST_TIMEOUT_S} s; its console: $(cat "$log" 2>/dev/null || echo '(no log)')"
+        fi
+        tick
+    done
+}
+
+# wait_gone FIGURE NAME: the domain has left xl list (on_poweroff=destroy).
+wait_gone() {
+    local figure=$1 name=$2 list i
+    for ((i = 0; i < GUEST_TIMEOUT_S * 50; i++)); do
+        list=$("$XL" list 2>&1) || die "$figure" "xl list failed: $list"
+        awk -v n="$name" '$1 == n { found = 1 } END { exit !found }' <<<"$list" || return 0
+        sleep 0.02
+    done
+    die "$figure" "domain $name still listed ${GUEST_TIMEOUT_S} s after it reported"
+}
+
+# record NAME VALUE UNIT LIMIT TARGET HOW: one row of the table and of
+# results.json. LIMIT is "null" where none applies; the ratio is then null.
+# TARGET is e.g. "ratio<=1.2", "value<=20" or "-".
+record() {
+    local name=$1 value=$2 unit=$3 limit=$4 target=$5 how=$6 ratio=null
+    is_number "$name" "$value" "its value"
+    if [ "$limit" != null ]; then
+        is_number "$name" "$limit" "its limit"
+        ratio=$(awk -v v="$value" -v l="$limit" 'BEGIN { if (l > 0) printf "%.3f", v / l; else print "null" }')
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$value" "$unit" "$limit" "$ratio" "$target" "$how" >>"$FIGURES"
+}
+
+# ---- the host's limits
+
+measure_raw_kvm() {
+    local out pio ioev
+    out=$("$RAW_KVM" --iters "$HC_ITERS" --reps "$RAW_KVM_REPS" 2>&1) ||
+        die pio_exit_us "raw_kvm failed: $out"
+    echo "$out" | grep '^tsc_khz=' || true
+    pio=$(echo "$out" | awk '$1 == "pio_exit_us" { sub("median=", "", $2); print $2 }')
+    ioev=$(echo "$out" | awk '$1 == "ioeventfd_us" { sub("median=", "", $2); print $2 }')
+    record pio_exit_us "$pio" us null - "raw_kvm, median of $RAW_KVM_REPS reps x $HC_ITERS exits"
+    record ioeventfd_us "$ioev" us null - "raw_kvm, median of $RAW_KVM_REPS reps x $HC_ITERS kicks"
+    PIO_EXIT_US=$pio
+}
+
+measure_host_compute() {
+    local out
+    out=$("$HOST_COMPUTE" --iters "$COMPUTE_ITERS" --reps "$COMPUTE_REPS" 2>&1) ||
+        die host_compute_ns_per_iter "host_compute failed: $out"
+    HOST_NS=$(echo "$out" | awk '$1 == "host_compute_ns_per_iter" { sub("median=", "", $2); print $2 }')
+    HOST_RESULT=$(echo "$out" | sed -n 's/^result=\(0x[0-9a-f]*\)$/\1/p')
+    [ -n "$HOST_RESULT" ] || die host_compute_ns_per_iter "no result= line in: $out"
+    record host_compute_ns_per_iter "$HOST_NS" ns/iter null - "host_compute, median of $COMPUTE_REPS reps"
+}
+
+# ---- Xenolith's figures
+
+measure_hypercall_roundtrip() {
+    local i name per_guest=() m
+    for ((i = 1; i <= HC_GUESTS; i++)); do
+        name=hc$i
+        create_guest hypercall_roundtrip "$name" "app=hcbench iters=$HC_ITERS reps=$HC_REPS"
+        wait_console hypercall_roundtrip "$name" '^hcbench: .* median [0-9.]+ us/call'
+        m=$(echo "$LINE" | sed -n 's/.* median \([0-9.]*\) us\/call.*/\1/p')
+        is_number hypercall_roundtrip "$m" "the median in '$LINE'"
+        per_guest+=("$m")
+        wait_gone hypercall_roundtrip "$name"
+    done
+    echo "hypercall_roundtrip: guest medians (us): ${per_guest[*]}"
+    record hypercall_roundtrip "$(printf '%s\n' "${per_guest[@]}" | median)" us "$PIO_EXIT_US" \
+        'ratio<=1.2' "median of $HC_GUESTS guests (hcbench ${HC_ITERS}x$HC_REPS); limit pio_exit_us"
+}
+
+# From just before `xl create` until the hello line is in the console log.
+measure_domain_boot() {
+    local i name t0 ms=()
+    for ((i = 1; i <= BOOT_GUESTS; i++)); do
+        name=boot$i
+        now_us
+        t0=$NOW_US
+        create_guest domain_boot "$name" app=hello
+        wait_console domain_boot "$name" '^Hello from Xenolith domain [0-9]+$'
+        ms+=("$(awk -v d=$((SEEN_US - t0)) 'BEGIN { printf "%.3f", d / 1000 }')")
+        wait_gone domain_boot "$name"
+    done
+    echo "domain_boot: per boot (ms): ${ms[*]}"
+    record domain_boot "$(printf '%s\n' "${ms[@]}" | median)" ms null 'value<=20' \
+        "median of $BOOT_GUESTS, xl create -> Hello line, log polled every ~1 ms"
+}
+
+# Paused domains (xl create -p) never run: this is the toolstack and the
+# daemon building and tearing down a domain.
+measure_create_destroy_rate() {
+    local i name t0
+    now_us
+    t0=$NOW_US
+    for ((i = 1; i <= CREATE_DESTROY_N; i++)); do
+        name=cd$i
+        create_guest domain_create_destroy_rate "$name" app=hello -p
+        "$XL" destroy "$name" >"$WORK/xl-destroy.out" 2>&1 ||
+            die domain_create_destroy_rate "xl destroy $name failed: $(cat "$WORK/xl-destroy.out")"
+    done
+    now_us
+    record domain_create_destroy_rate \
+        "$(awk -v n="$CREATE_DESTROY_N" -v d=$((NOW_US - t0)) 'BEGIN { printf "%.1f", n / (d / 1e6) }')" \
+        domains/s null - "$CREATE_DESTROY_N sequential xl create -p + xl destroy, total time"
+}
+
+measure_guest_compute() {
+    local m result
+    create_guest guest_compute compute "app=compute iters=$COMPUTE_ITERS reps=$COMPUTE_REPS"
+    wait_console guest_compute compute '^compute: .* median [0-9.]+ ns/iter.* result=0x[0-9a-f]+$'
+    m=$(echo "$LINE" | sed -n 's/.* median \([0-9.]*\) ns\/iter.*/\1/p')
+    result=$(echo "$LINE" | sed -n 's/.* result=\(0x[0-9a-f]*\)$/\1/p')
+    [ "$result" = "$HOST_RESULT" ] ||
+        die guest_compute "guest result $result differs from the host's $HOST_RESULT for the same iters"
+    wait_gone guest_compute compute
+    record guest_compute "$m" ns/iter "$HOST_NS" 'ratio<=1.5' \
+        "guest median of $COMPUTE_REPS reps x $COMPUTE_ITERS; limit host_compute"
+}
+
+# ---- output
+
+print_table() {
+    echo
+    echo "Figures are medians (see the last column); limits are the host's own, measured in this run."
+    awk -F'\t' '
+        function met(t, v, r) {
+            if (t == "-") return ""
+            split(t, p, "<=")
+            x = (p[1] == "ratio") ? r : v
+            return (x + 0 <= p[2] + 0) ? "yes" : "NO"
+        }
+        BEGIN { printf "%-27s %9s %-9s %9s %7s %-11s %-4s %s\n", "figure", "value", "unit", "limit", "ratio", "target", "met", "measured as" }
+        { printf "%-27s %9s %-9s %9s %7s %-11s %-4s %s\n", $1, $2, $3, $4, $5, $6, met($6, $2, $5), $7 }' "$FIGURES"
+}
+
+write_json() {
+    awk -F'\t' '
+        BEGIN { print "{" }
+        { printf "%s  \"%s\": {\"value\": %s, \"unit\": \"%s\", \"limit\": %s, \"ratio\": %s}", (NR > 1 ? ",\n" : ""), $1, $2, $3, $4, $5 }
+        END { print "\n}" }' "$FIGURES" >"$RESULTS.tmp"
+    mv "$RESULTS.tmp" "$RESULTS"
+    echo
+    echo "wrote ${RESULTS#"$ROOT"/}"
+}
+
+# ---- main
+
+main() {
+    rm -f "$RESULTS" # results.json exists only if this run measured it
+    if [ ! -c /dev/kvm ]; then
+        echo "SKIP: no /dev/kvm"
+        exit 0
+    fi
+    local f
+    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE"; do
+        [ -f "$f" ] || die setup "$f is missing: run make first"
+    done
+
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    "$XENOLITH" stop >/dev/null 2>&1 || true # a daemon left by an earlier run
+    rm -rf "$XENOLITH_RUNDIR" "$WORK"
+    mkdir -p "$WORK"
+    mkfifo "$WORK/tick"
+    exec {TICK_FD}<>"$WORK/tick"
+    printf 'kernel = "%s"\nmemory = 16\nvcpus = 1\n' "$GUEST" >"$WORK/guest.cfg"
+    : >"$FIGURES"
+
+    "$XENOLITH" start
+    measure_raw_kvm
+    measure_host_compute
+    measure_hypercall_roundtrip
+    measure_domain_boot
+    measure_create_destroy_rate
+    measure_guest_compute
+
+    print_table
+    write_json
+}
+
+main "$@"
