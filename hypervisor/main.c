@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -114,9 +115,19 @@ static int cmd_status(void)
     return 0;
 }
 
-static bool pid_alive(pid_t pid)
+/* The daemon holds an exclusive lock on its pid file for its whole life;
+ * the lock is gone the moment it exits, even before its parent reaps it
+ * (kill(pid, 0) would still see the zombie). */
+static bool daemon_alive(const char *rundir)
 {
-    return kill(pid, 0) == 0 || errno == EPERM;
+    char path[700];
+    snprintf(path, sizeof(path), "%s/xenolith.pid", rundir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return held;
 }
 
 static int cmd_stop(void)
@@ -137,7 +148,7 @@ static int cmd_stop(void)
         return 1;
     }
     /* Wait until the daemon has destroyed its guests and exited. */
-    for (int waited = 0; pid_alive((pid_t)ping.pid); waited += 10) {
+    for (int waited = 0; daemon_alive(rundir); waited += 10) {
         if (waited >= STOP_TIMEOUT_MS) {
             fprintf(stderr, "xenolith stop: pid %u still running after %d s\n", ping.pid,
                     STOP_TIMEOUT_MS / 1000);

@@ -39,6 +39,7 @@ trap_stub_\vec:
     stub 20, 0
     stub 21, 1
 
+    .globl trap_common
 trap_common:
     push    %rax
     push    %rbx

@@ -9,12 +9,16 @@ int app_hello(void);
 int app_crash(void);
 int app_compute(void);
 int app_hcbench(void);
+int app_sleeptest(void);
+int app_timerjitter(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
     {"crash", "take a CPU exception and report the crash", app_crash},
     {"compute", "time the benchmark's integer loop (iters=N)", app_compute},
     {"hcbench", "time xen_version hypercalls (iters=N)", app_hcbench},
+    {"sleeptest", "sleep ms=N on the timer, count=C times, and report both clocks", app_sleeptest},
+    {"timerjitter", "periodic timer error (period_us=P count=N)", app_timerjitter},
 };
 
 const struct guest_app *app_find(const char *name)

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 
+#include "kernel/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 
@@ -46,6 +47,7 @@ static uint8_t df_stack[8192] __attribute__((aligned(16)));
 static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
 
 extern const uint64_t trap_stubs[];
+extern const char trap_stub_upcall[];
 extern const uint32_t trap_stub_count;
 
 static void set_tss_descriptor(uint64_t *slot, uint64_t base, uint32_t limit)
@@ -101,6 +103,7 @@ static void load_idt(void)
 {
     for (uint32_t v = 0; v < trap_stub_count; v++)
         set_gate(v, trap_stubs[v], v == 8 ? DF_IST : 0);
+    set_gate(UPCALL_VECTOR, (uint64_t)trap_stub_upcall, 0);
     struct table_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" : : "m"(p) : "memory");
 }

@@ -4,6 +4,8 @@
  */
 #include "kernel/apps.h"
 #include "kernel/console.h"
+#include "kernel/events.h"
+#include "kernel/time.h"
 #include "kernel/hypercall.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
@@ -97,6 +99,13 @@ void kernel_main(struct start_info *si, uint64_t flags)
         halt_forever(); /* no Xen: no console to say so on */
     discover_xen();
     boot.nr_pages = si->nr_pages;
+    int erc = events_init();
+    if (erc == 0)
+        erc = time_init();
+    if (erc < 0) {
+        printf("xenolith guest: event channels unavailable (%d)\n", erc);
+        kernel_shutdown(SHUTDOWN_crash);
+    }
     memcpy(cmdline_copy, si->cmd_line, sizeof(cmdline_copy) - 1);
     boot.cmdline = cmdline_copy;
 

@@ -7,6 +7,8 @@
 
 #include "kernel/console.h"
 #include "kernel/kernel.h"
+#include "kernel/events.h"
+#include "kernel/irq.h"
 #include "kernel/lib.h"
 #include "xenolith/xen.h"
 
@@ -28,6 +30,11 @@ static const char *const names[] = {
 
 void trap_dispatch(struct trap_frame *f)
 {
+    if (f->vector == UPCALL_VECTOR) {
+        irq_fixup_idle(&f->rip);
+        events_upcall();
+        return;
+    }
     const char *name = f->vector < sizeof(names) / sizeof(names[0]) ? names[f->vector] : "?";
     printf("guest crashed: %s (vector %llu, error 0x%llx) at rip 0x%llx rsp 0x%llx\n", name,
            (unsigned long long)f->vector, (unsigned long long)f->error,

@@ -1,0 +1,134 @@
+/*
+ * events.c - the guest side of the 2-level event-channel ABI
+ * (xen-abi.md 4.3): scan order, bit clearing and re-checks as Linux and
+ * Mini-OS do them.
+ */
+#include "kernel/events.h"
+
+#include "kernel/hypercall.h"
+#include "kernel/irq.h"
+#include "kernel/kernel.h"
+#include "kernel/lib.h"
+
+#define NR_PORTS 1024
+#define WORD_BITS 64
+
+/* The GFN we give shared_info: a page of our own image, whose RAM the
+ * hypervisor replaces (as Mini-OS does). */
+static uint8_t shared_info_page[4096] __attribute__((aligned(4096)));
+struct shared_info *shared_info;
+
+static struct {
+    evtchn_handler_t fn;
+    void *arg;
+} handlers[NR_PORTS];
+
+static long evtchn_op(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, (unsigned long)arg);
+}
+
+int events_init(void)
+{
+    struct xen_add_to_physmap x = {
+        .domid = DOMID_SELF,
+        .space = XENMAPSPACE_shared_info,
+        .idx = 0,
+        .gpfn = (uint64_t)(uintptr_t)shared_info_page >> 12, /* 1:1 mapped */
+    };
+    long rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x);
+    if (rc < 0)
+        return (int)rc;
+    shared_info = (struct shared_info *)shared_info_page;
+    irq_init();
+    struct xen_hvm_evtchn_upcall_vector u = {.vcpu = boot.vcpu_id, .vector = UPCALL_VECTOR};
+    rc = HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &u);
+    return (int)rc;
+}
+
+void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn, void *arg)
+{
+    if (port < NR_PORTS) {
+        handlers[port].arg = arg;
+        __atomic_store_n(&handlers[port].fn, fn, __ATOMIC_RELEASE);
+    }
+}
+
+static void run_port(evtchn_port_t port)
+{
+    evtchn_handler_t fn = __atomic_load_n(&handlers[port].fn, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn(port, handlers[port].arg);
+}
+
+void events_upcall(void)
+{
+    struct vcpu_info *vi = &shared_info->vcpu_info[boot.vcpu_id];
+    do {
+        /* Clear first: an event arriving during the scan re-raises it. */
+        __atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
+        xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+        while (sel) {
+            unsigned w = (unsigned)__builtin_ctzl(sel);
+            sel &= sel - 1;
+            xen_ulong_t bits;
+            while ((bits = __atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) &
+                           ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST))) {
+                unsigned b = (unsigned)__builtin_ctzl(bits);
+                __atomic_fetch_and(&shared_info->evtchn_pending[w], ~(1ul << b), __ATOMIC_SEQ_CST);
+                evtchn_port_t port = w * WORD_BITS + b;
+                if (port < NR_PORTS)
+                    run_port(port);
+            }
+        }
+    } while (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST));
+    irq_eoi();
+}
+
+int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
+{
+    struct evtchn_alloc_unbound a = {.dom = DOMID_SELF, .remote_dom = remote};
+    long rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
+    *port = a.port;
+    return (int)rc;
+}
+
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port)
+{
+    struct evtchn_bind_interdomain b = {.remote_dom = remote, .remote_port = remote_port};
+    long rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
+    *port = b.local_port;
+    return (int)rc;
+}
+
+int evtchn_bind_virq(uint32_t virq, uint32_t vcpu, evtchn_port_t *port)
+{
+    struct evtchn_bind_virq b = {.virq = virq, .vcpu = vcpu};
+    long rc = evtchn_op(EVTCHNOP_bind_virq, &b);
+    *port = b.port;
+    return (int)rc;
+}
+
+int evtchn_send(evtchn_port_t port)
+{
+    struct evtchn_send s = {.port = port};
+    return (int)evtchn_op(EVTCHNOP_send, &s);
+}
+
+int evtchn_close(evtchn_port_t port)
+{
+    struct evtchn_close c = {.port = port};
+    return (int)evtchn_op(EVTCHNOP_close, &c);
+}
+
+int evtchn_unmask(evtchn_port_t port)
+{
+    struct evtchn_unmask u = {.port = port};
+    return (int)evtchn_op(EVTCHNOP_unmask, &u);
+}
+
+void evtchn_mask(evtchn_port_t port)
+{
+    __atomic_fetch_or(&shared_info->evtchn_mask[port / WORD_BITS], 1ul << (port % WORD_BITS),
+                      __ATOMIC_SEQ_CST);
+}
