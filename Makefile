@@ -106,9 +106,9 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 .PHONY: tool-bins
 tool-bins: $(TOOL_BINS)
-$(BUILD)/tests/tools/%: tests/tools/%.c | deps
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/lib/libdom0.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/lib/libdom0.a $(HOST_LDFLAGS)
 
 # ---- Benchmarks' host-side programs
 BENCH_SRCS := $(wildcard bench/*.c)

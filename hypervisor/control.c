@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "domain.h"
+#include "evtchn.h"
 #include "host.h"
 #include "kvm.h"
 #include "log.h"
@@ -198,6 +200,75 @@ static int op_set_hvm_param(const void *in, uint32_t n, struct control_reply *r)
     return 0;
 }
 
+/* A Dom0 port's eventfd: the daemon keeps one end, the client gets a dup. */
+static int new_port_fd(struct control_reply *r, int *mine)
+{
+    *mine = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (*mine < 0)
+        return -errno;
+    r->fd = *mine;   /* sent before the reply returns; the table owns *mine */
+    return 0;
+}
+
+static int op_evtchn_alloc_unbound(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_evtchn e;
+    memcpy(&e, in, sizeof(e));
+    int fd;
+    int rc = new_port_fd(r, &fd);
+    if (rc == 0)
+        rc = evtchn_dom0_alloc_unbound(e.remote_dom, fd, r->client, &e.port);
+    if (rc < 0) {
+        if (fd >= 0)
+            close(fd);
+        r->fd = -1;
+        return rc;
+    }
+    out_put(r, &e, sizeof(e));
+    return 0;
+}
+
+static int op_evtchn_bind_interdomain(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_evtchn e;
+    memcpy(&e, in, sizeof(e));
+    int fd;
+    int rc = new_port_fd(r, &fd);
+    if (rc == 0)
+        rc = evtchn_dom0_bind_interdomain(e.remote_dom, e.remote_port, fd, r->client, &e.port);
+    if (rc < 0) {
+        if (fd >= 0)
+            close(fd);
+        r->fd = -1;
+        return rc;
+    }
+    out_put(r, &e, sizeof(e));
+    return 0;
+}
+
+static int op_evtchn_notify(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_evtchn e;
+    memcpy(&e, in, sizeof(e));
+    return evtchn_dom0_send(e.port, r->client);
+}
+
+static int op_evtchn_close(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_evtchn e;
+    memcpy(&e, in, sizeof(e));
+    return evtchn_dom0_close(e.port, r->client);
+}
+
+void control_client_gone(uint32_t client)
+{
+    evtchn_dom0_close_owned(client);
+}
+
 static int op_daemon_stop(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)in, (void)n;
@@ -222,12 +293,17 @@ static const struct {
     [XLCTL_OP_DMESG] = {op_dmesg, 0},
     [XLCTL_OP_SET_HVM_PARAM] = {op_set_hvm_param, sizeof(struct xlctl_hvm_param)},
     [XLCTL_OP_DAEMON_STOP] = {op_daemon_stop, 0},
+    [XLCTL_OP_EVTCHN_ALLOC_UNBOUND] = {op_evtchn_alloc_unbound, sizeof(struct xlctl_evtchn)},
+    [XLCTL_OP_EVTCHN_BIND_INTERDOMAIN] = {op_evtchn_bind_interdomain, sizeof(struct xlctl_evtchn)},
+    [XLCTL_OP_EVTCHN_NOTIFY] = {op_evtchn_notify, sizeof(struct xlctl_evtchn)},
+    [XLCTL_OP_EVTCHN_CLOSE] = {op_evtchn_close, sizeof(struct xlctl_evtchn)},
 };
 
 void control_handle(const uint8_t *req, size_t len, struct control_reply *r)
 {
     struct xlctl_hdr h;
     r->len = 0;
+    /* r->client is the caller's; everything else is reset here. */
     r->fd = -1;
     r->wait_pending = 0;
     r->stop_daemon = 0;

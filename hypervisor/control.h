@@ -15,6 +15,7 @@
 #include "xenolith/control.h"
 
 struct control_reply {
+    uint32_t client;          /* IN: the connection's id (owner of its ports) */
     struct xlctl_hdr hdr;
     uint8_t *payload;         /* points into a buffer of XLCTL_MAX_PAYLOAD */
     uint32_t len;
@@ -27,6 +28,9 @@ struct control_reply {
 /* Handles one request packet of `len` bytes. Always produces a reply
  * unless reply->wait_pending is set. */
 void control_handle(const uint8_t *req, size_t len, struct control_reply *reply);
+
+/* A connection went away: release what it owned (Dom0 event channels). */
+void control_client_gone(uint32_t client);
 
 /* Completes a parked DOMAIN_WAIT: 1 and a reply when the domain is shut
  * down or gone, 0 while it still runs. */

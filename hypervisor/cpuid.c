@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "xenolith/boot.h"
+
 /* Leaf base+4 EAX bits (arch-x86/cpuid.h); we claim only what we provide. */
 #define XEN_HVM_CPUID_VCPU_ID_PRESENT (1u << 3)
 #define XEN_HVM_CPUID_DOMID_PRESENT   (1u << 4)
@@ -53,6 +55,9 @@ static int put_xen_leaves(struct kvm_cpuid_entry2 *out, unsigned cap, unsigned *
                   XEN_HVM_CPUID_UPCALL_VECTOR,
               id->vcpu_id, id->domid, 0);
     rc |= put(out, cap, n, b + 5, 0, 0, 0, 0, 0, 0);
+    rc |= put(out, cap, n, XL_CPUID_XENOLITH, 0, 0, XL_CPUID_XENOLITH + 1, XL_CPUID_SIG_EBX,
+              XL_CPUID_SIG_ECX, XL_CPUID_SIG_EDX);
+    rc |= put(out, cap, n, XL_CPUID_XENOLITH + 1, 0, 0, XL_EVTCHN_NOTIFY_PORT, 0, 0, 0);
     return rc ? -E2BIG : 0;
 }
 

@@ -34,6 +34,7 @@
 
 struct conn {
     int fd;
+    uint32_t id;           /* unique for the daemon's life: owns Dom0 ports */
     int waiting;           /* a DOMAIN_WAIT is parked */
     uint32_t wait_domid;
 };
@@ -266,7 +267,8 @@ static void accept_conn(void)
     }
     for (int i = 0; i < MAX_CONNS; i++) {
         if (dm.conns[i].fd < 0) {
-            dm.conns[i] = (struct conn){.fd = fd};
+            static uint32_t next_id;
+            dm.conns[i] = (struct conn){.fd = fd, .id = ++next_id};
             if (epoll_add(fd, (uint64_t)i) == 0)
                 return;
             dm.conns[i].fd = -1;
@@ -303,6 +305,7 @@ static void send_reply(struct conn *c, struct control_reply *r)
 
 static void drop_conn(struct conn *c)
 {
+    control_client_gone(c->id);
     close_fd(&c->fd);
     c->waiting = 0;
 }
@@ -334,7 +337,7 @@ static void serve_conn(struct conn *c)
         drop_conn(c);
         return;
     }
-    struct control_reply r = {.payload = dm.reply_buf};
+    struct control_reply r = {.payload = dm.reply_buf, .client = c->id};
     control_handle(dm.req_buf, (size_t)n, &r);
     if (r.wait_pending) {
         c->waiting = 1;

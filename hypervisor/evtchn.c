@@ -14,10 +14,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "domain.h"
+#include "log.h"
 #include "vcpu.h"
+#include "xenolith/boot.h"
 #include "xenolith/evtchn_2l.h"
 
 int evtchn_init(struct domain *d)
@@ -59,6 +63,55 @@ static int alloc_port(struct evtchn_table *t, uint32_t *port)
         }
     }
     return -ENOSPC;
+}
+
+/* A fresh port in `state`; Dom0 ports carry their eventfd and owner. */
+static struct evtchn *init_port(struct evtchn_table *t, uint32_t port, uint8_t state, int fd,
+                                uint32_t owner)
+{
+    struct evtchn *c = &t->port[port];
+    memset(c, 0, sizeof(*c));
+    c->state = state;
+    c->notify_fd = fd;
+    c->owner = owner;
+    return c;
+}
+
+/*
+ * The notify fast path: while guest port gport is connected to a Dom0
+ * port, a guest `out` of gport to XL_EVTCHN_NOTIFY_PORT signals the Dom0
+ * port's eventfd inside KVM.
+ */
+static void fastpath(struct domain *guest, uint32_t gport, int fd, bool assign)
+{
+    if (guest->domid == 0 || guest->vm_fd < 0 || fd < 0)
+        return;
+    struct kvm_ioeventfd io = {
+        .datamatch = gport,
+        .addr = XL_EVTCHN_NOTIFY_PORT,
+        .len = 4,
+        .fd = fd,
+        .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH |
+                 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+    };
+    if (ioctl(guest->vm_fd, KVM_IOEVENTFD, &io) < 0)
+        log_warn("d%u: event channel %u fast notify %s", guest->domid, gport,
+                 assign ? "not set up (the daemon will relay)" : "not removed");
+}
+
+/* Connects local port lp of d with port rp of rd (both tables locked). */
+static void connect_ports(struct domain *d, uint32_t lp, struct domain *rd, uint32_t rp)
+{
+    struct evtchn *lc = &d->evtchn->port[lp], *rc = &rd->evtchn->port[rp];
+    lc->state = rc->state = EVTCHNSTAT_interdomain;
+    lc->remote_dom = (uint16_t)rd->domid;
+    lc->remote_port = rp;
+    rc->remote_dom = (uint16_t)d->domid;
+    rc->remote_port = lp;
+    if (d->domid == 0 && rd->domid != 0)
+        fastpath(rd, rp, lc->notify_fd, true);
+    else if (rd->domid == 0 && d->domid != 0)
+        fastpath(d, lp, rc->notify_fd, true);
 }
 
 static bool vcpu_exists(struct domain *d, uint32_t vcpu)
@@ -107,26 +160,27 @@ static void unlock_pair(struct domain *a, struct domain *b)
         pthread_mutex_unlock(&b->evtchn->lock);
 }
 
-int evtchn_alloc_unbound(struct domain *d, uint32_t remote_dom, uint32_t *port)
+static int alloc_unbound(struct domain *d, uint32_t remote_dom, int fd, uint32_t owner,
+                         uint32_t *port)
 {
     if (remote_dom == DOMID_SELF)
         remote_dom = d->domid;
     struct evtchn_table *t = d->evtchn;
     pthread_mutex_lock(&t->lock);
     int rc = alloc_port(t, port);
-    if (rc == 0) {
-        struct evtchn *c = &t->port[*port];
-        memset(c, 0, sizeof(*c));
-        c->notify_fd = -1;
-        c->state = EVTCHNSTAT_unbound;
-        c->remote_dom = (uint16_t)remote_dom;
-    }
+    if (rc == 0)
+        init_port(t, *port, EVTCHNSTAT_unbound, fd, owner)->remote_dom = (uint16_t)remote_dom;
     pthread_mutex_unlock(&t->lock);
     return rc;
 }
 
-int evtchn_bind_interdomain(struct domain *d, uint32_t remote_dom, uint32_t remote_port,
-                            uint32_t *port)
+int evtchn_alloc_unbound(struct domain *d, uint32_t remote_dom, uint32_t *port)
+{
+    return alloc_unbound(d, remote_dom, -1, 0, port);
+}
+
+static int bind_interdomain(struct domain *d, uint32_t remote_dom, uint32_t remote_port, int fd,
+                            uint32_t owner, uint32_t *port)
 {
     if (remote_dom == DOMID_SELF)
         remote_dom = d->domid;
@@ -138,21 +192,12 @@ int evtchn_bind_interdomain(struct domain *d, uint32_t remote_dom, uint32_t remo
     }
     lock_pair(d, rd);
     int rc = -EINVAL;
-    struct evtchn *rc_chan = port_valid(remote_port) ? &rd->evtchn->port[remote_port] : NULL;
-    if (rc_chan && rc_chan->state == EVTCHNSTAT_unbound && rc_chan->remote_dom == d->domid)
+    struct evtchn *rchan = port_valid(remote_port) ? &rd->evtchn->port[remote_port] : NULL;
+    if (rchan && rchan->state == EVTCHNSTAT_unbound && rchan->remote_dom == d->domid)
         rc = alloc_port(d->evtchn, port);
-    if (rc == 0 && rd == d && *port == remote_port)
-        rc = -EINVAL; /* cannot happen: the remote port is not free */
     if (rc == 0) {
-        struct evtchn *lc = &d->evtchn->port[*port];
-        memset(lc, 0, sizeof(*lc));
-        lc->notify_fd = -1;
-        lc->state = EVTCHNSTAT_interdomain;
-        lc->remote_dom = (uint16_t)rd->domid;
-        lc->remote_port = remote_port;
-        rc_chan->state = EVTCHNSTAT_interdomain;
-        rc_chan->remote_dom = (uint16_t)d->domid;
-        rc_chan->remote_port = *port;
+        init_port(d->evtchn, *port, EVTCHNSTAT_interdomain, fd, owner);
+        connect_ports(d, *port, rd, remote_port);
         /* Xen sets the new local port pending: sends made while the peer
          * was unbound were dropped, so the binder must look once. */
         deliver(d, *port);
@@ -160,6 +205,12 @@ int evtchn_bind_interdomain(struct domain *d, uint32_t remote_dom, uint32_t remo
     unlock_pair(d, rd);
     domains_read_unlock();
     return rc;
+}
+
+int evtchn_bind_interdomain(struct domain *d, uint32_t remote_dom, uint32_t remote_port,
+                            uint32_t *port)
+{
+    return bind_interdomain(d, remote_dom, remote_port, -1, 0, port);
 }
 
 int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, uint32_t *port)
@@ -174,10 +225,7 @@ int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, uint32_t *p
     pthread_mutex_lock(&t->lock);
     int rc = t->virq_port[vcpu][virq] ? -EEXIST : alloc_port(t, port);
     if (rc == 0) {
-        struct evtchn *c = &t->port[*port];
-        memset(c, 0, sizeof(*c));
-        c->notify_fd = -1;
-        c->state = EVTCHNSTAT_virq;
+        struct evtchn *c = init_port(t, *port, EVTCHNSTAT_virq, -1, 0);
         c->virq = virq;
         c->notify_vcpu = (uint16_t)vcpu;
         t->virq_port[vcpu][virq] = (uint16_t)*port;
@@ -194,10 +242,7 @@ int evtchn_bind_ipi(struct domain *d, uint32_t vcpu, uint32_t *port)
     pthread_mutex_lock(&t->lock);
     int rc = alloc_port(t, port);
     if (rc == 0) {
-        struct evtchn *c = &t->port[*port];
-        memset(c, 0, sizeof(*c));
-        c->notify_fd = -1;
-        c->state = EVTCHNSTAT_ipi;
+        struct evtchn *c = init_port(t, *port, EVTCHNSTAT_ipi, -1, 0);
         c->notify_vcpu = (uint16_t)vcpu;
     }
     pthread_mutex_unlock(&t->lock);
@@ -213,15 +258,22 @@ static void free_port(struct domain *d, uint32_t port, struct domain *peer)
         d->evtchn->virq_port[c->notify_vcpu][c->virq] = 0;
     if (c->state == EVTCHNSTAT_interdomain && peer) {
         struct evtchn *pc = &peer->evtchn->port[c->remote_port];
+        if (d->domid == 0 && peer->domid != 0)
+            fastpath(peer, c->remote_port, c->notify_fd, false);
+        else if (peer->domid == 0 && d->domid != 0)
+            fastpath(d, port, pc->notify_fd, false);
         pc->state = EVTCHNSTAT_unbound;
         pc->remote_dom = (uint16_t)d->domid;
         pc->remote_port = 0;
     }
     if (d->domid != 0)
         evtchn_2l_clear_pending(d->shared, port);
+    if (c->notify_fd >= 0)
+        close(c->notify_fd);
     c->state = EVTCHNSTAT_closed;
     c->notify_vcpu = 0;
     c->notify_fd = -1;
+    c->owner = 0;
 }
 
 int evtchn_close(struct domain *d, uint32_t port)
@@ -405,15 +457,56 @@ void evtchn_raise_virq(struct domain *d, uint32_t vcpu, uint32_t virq)
     pthread_mutex_unlock(&t->lock);
 }
 
-int evtchn_set_notify_fd(struct domain *dom0, uint32_t port, int fd)
+int evtchn_dom0_alloc_unbound(uint32_t remote_dom, int notify_fd, uint32_t owner, uint32_t *port)
 {
-    if (dom0->domid != 0 || !port_valid(port))
+    domains_read_lock();
+    struct domain *rd = domain_by_id(remote_dom);
+    domains_read_unlock();
+    if (!rd)
+        return -ESRCH; /* Dom0 offers ports to guests that exist */
+    return alloc_unbound(domain_dom0(), remote_dom, notify_fd, owner, port);
+}
+
+int evtchn_dom0_bind_interdomain(uint32_t remote_dom, uint32_t remote_port, int notify_fd,
+                                 uint32_t owner, uint32_t *port)
+{
+    return bind_interdomain(domain_dom0(), remote_dom, remote_port, notify_fd, owner, port);
+}
+
+/* Whether Dom0 port `port` exists and belongs to owner. */
+static int check_owner(uint32_t port, uint32_t owner)
+{
+    struct domain *dom0 = domain_dom0();
+    if (!port_valid(port))
         return -EINVAL;
-    struct evtchn_table *t = dom0->evtchn;
-    pthread_mutex_lock(&t->lock);
-    int rc = t->port[port].state == EVTCHNSTAT_closed ? -EINVAL : 0;
-    if (rc == 0)
-        t->port[port].notify_fd = fd;
-    pthread_mutex_unlock(&t->lock);
+    pthread_mutex_lock(&dom0->evtchn->lock);
+    struct evtchn *c = &dom0->evtchn->port[port];
+    int rc = c->state == EVTCHNSTAT_closed ? -EINVAL : c->owner != owner ? -EPERM : 0;
+    pthread_mutex_unlock(&dom0->evtchn->lock);
     return rc;
+}
+
+int evtchn_dom0_close(uint32_t port, uint32_t owner)
+{
+    int rc = check_owner(port, owner);
+    return rc < 0 ? rc : evtchn_close(domain_dom0(), port);
+}
+
+int evtchn_dom0_send(uint32_t port, uint32_t owner)
+{
+    int rc = check_owner(port, owner);
+    return rc < 0 ? rc : evtchn_send(domain_dom0(), port);
+}
+
+void evtchn_dom0_close_owned(uint32_t owner)
+{
+    struct domain *dom0 = domain_dom0();
+    for (uint32_t p = 1; p < EVTCHN_MAX_PORTS; p++) {
+        pthread_mutex_lock(&dom0->evtchn->lock);
+        bool mine = dom0->evtchn->port[p].state != EVTCHNSTAT_closed &&
+                    dom0->evtchn->port[p].owner == owner;
+        pthread_mutex_unlock(&dom0->evtchn->lock);
+        if (mine)
+            evtchn_close(dom0, p);
+    }
 }

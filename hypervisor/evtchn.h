@@ -34,7 +34,8 @@ struct evtchn {
     uint16_t remote_dom;    /* unbound: who may bind; interdomain: the peer */
     uint32_t remote_port;   /* interdomain: the peer's port */
     uint32_t virq;          /* virq: which */
-    int notify_fd;          /* Dom0 ports: eventfd signalled on delivery, else -1 */
+    int notify_fd;          /* Dom0 ports: eventfd signalled on delivery (owned), else -1 */
+    uint32_t owner;         /* Dom0 ports: the control connection that made it */
 };
 
 struct evtchn_table {
@@ -62,9 +63,21 @@ void evtchn_reset(struct domain *d);
 /* Raises a VIRQ on a vCPU if the guest bound it (timer, debug, console). */
 void evtchn_raise_virq(struct domain *d, uint32_t vcpu, uint32_t virq);
 
-/* Dom0 ports: sets the eventfd a Dom0 port signals (the fd stays the
- * caller's). -EINVAL unless the port is a Dom0 port in use. */
-int evtchn_set_notify_fd(struct domain *dom0, uint32_t port, int fd);
+/*
+ * Dom0 ports, made for a Dom0 process over the control socket. The table
+ * takes ownership of notify_fd (an eventfd) and closes it with the port.
+ * While such a port is connected to a guest port, the guest's writes of
+ * that port number to XL_EVTCHN_NOTIFY_PORT signal notify_fd in KVM
+ * (ioeventfd), without an exit to the daemon.
+ */
+int evtchn_dom0_alloc_unbound(uint32_t remote_dom, int notify_fd, uint32_t owner, uint32_t *port);
+int evtchn_dom0_bind_interdomain(uint32_t remote_dom, uint32_t remote_port, int notify_fd,
+                                 uint32_t owner, uint32_t *port);
+/* Close a Dom0 port; -EPERM if another connection owns it. */
+int evtchn_dom0_close(uint32_t port, uint32_t owner);
+int evtchn_dom0_send(uint32_t port, uint32_t owner);
+/* Close every Dom0 port of a connection that went away. */
+void evtchn_dom0_close_owned(uint32_t owner);
 
 /* Whether a VIRQ is per-vCPU (xen-abi.md 4.5). */
 bool evtchn_virq_is_per_vcpu(uint32_t virq);

@@ -19,6 +19,7 @@
 
 #include "cpuid.h"
 #include "domain.h"
+#include "evtchn.h"
 #include "hypercall.h"
 #include "kvm.h"
 #include "log.h"
@@ -238,6 +239,15 @@ static enum exit_action handle_io(struct vcpu *v)
     struct kvm_run *run = v->run;
     if (run->io.port == XL_HYPERCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
         hypercall(v);
+        return EXIT_CONTINUE;
+    }
+    if (run->io.port == XL_EVTCHN_NOTIFY_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+        run->io.size == 4 && run->io.count == 1) {
+        /* No ioeventfd matched: the peer is not Dom0, or the guest named
+         * a port it does not own; EVTCHNOP_send semantics either way. */
+        uint32_t port;
+        memcpy(&port, (uint8_t *)run + run->io.data_offset, sizeof(port));
+        evtchn_send(v->dom, port);
         return EXIT_CONTINUE;
     }
     /* No emulated devices: reads see all ones, writes vanish, as on an

@@ -54,8 +54,10 @@ _start:
     mov     %rdx, %r8
     mov     %rsi, %r9
     lea     early_cpuid(%rip), %rdi
-    mov     $0x40000000, %r10d
-0:  mov     %r10d, %eax
+    lea     early_cpuid_leaves(%rip), %r11
+0:  mov     (%r11), %eax
+    test    %eax, %eax
+    jz      1f
     xor     %ecx, %ecx
     cpuid
     mov     %eax, 0(%rdi)
@@ -63,25 +65,33 @@ _start:
     mov     %ecx, 8(%rdi)
     mov     %edx, 12(%rdi)
     add     $16, %rdi
-    inc     %r10d
-    cmp     $0x40000005, %r10d
-    jb      0b
+    add     $4, %r11
+    jmp     0b
+1:
     mov     %r8, %rdx
     mov     %r9, %rsi
     test    $XL_BOOT_FLAG_KVM_PVM, %edx
-    jz      1f
+    jz      2f
     mov     %rdx, %rbx              /* keep the flags across wrmsr */
     mov     $XL_MSR_PVM_PVCS, %ecx
     lea     pvcs_vcpu0(%rip), %rax
     xor     %edx, %edx
     wrmsr                           /* from here on: native speed */
     mov     %rbx, %rdx
-1:  lea     boot_stack_top(%rip), %rsp
+2:  lea     boot_stack_top(%rip), %rsp
     mov     %rsi, %rdi              /* kernel_main(start_info, flags) */
     mov     %rdx, %rsi
     call    kernel_main
-2:  hlt
-    jmp     2b
+3:  hlt
+    jmp     3b
+
+    .section .rodata
+    .balign 4
+early_cpuid_leaves:                 /* read into early_cpuid[], in order */
+    .long 0x40000000, 0x40000001, 0x40000002, 0x40000003, 0x40000004
+    .long XL_CPUID_XENOLITH, XL_CPUID_XENOLITH + 1
+    .long 0
+    .text
 
     .balign 4096
     .globl hypercall_page
@@ -91,8 +101,8 @@ hypercall_page:                     /* filled by the hypervisor on the MSR write
     .section .bss
     .balign 16
     .globl early_cpuid
-early_cpuid:                        /* leaves 0x40000000..4: eax ebx ecx edx */
-    .skip 5 * 16
+early_cpuid:                        /* early_cpuid_leaves: eax ebx ecx edx each */
+    .skip 7 * 16
     .balign 4096
     .globl pvcs_vcpu0
 pvcs_vcpu0:                         /* kvm_pvm's per-vCPU control page: keep zeroed */

@@ -25,6 +25,8 @@ int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
 int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port);
 int evtchn_bind_virq(uint32_t virq, uint32_t vcpu, evtchn_port_t *port);
 int evtchn_send(evtchn_port_t port);
+/* The fast way to send: no result, as a frontend kicking a backend wants. */
+void evtchn_notify(evtchn_port_t port);
 int evtchn_close(evtchn_port_t port);
 int evtchn_unmask(evtchn_port_t port);
 void evtchn_mask(evtchn_port_t port);

@@ -15,6 +15,7 @@ struct boot_info {
     uint32_t tsc_khz;         /* CPUID base+3 */
     uint32_t xen_version;     /* major << 16 | minor */
     uint64_t nr_pages;
+    uint16_t notify_port;     /* Xenolith's fast EVTCHNOP_send port, 0 if none */
     const char *cmdline;
 };
 

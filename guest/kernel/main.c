@@ -14,8 +14,9 @@
 struct boot_info boot;
 static char cmdline_copy[1024];
 
-/* Leaves 0x40000000..4 as head.S read them before entering PVM mode. */
-extern const uint32_t early_cpuid[5][4];
+/* Leaves 0x40000000..4, 0x40000100..1 as head.S read them before
+ * entering PVM mode. */
+extern const uint32_t early_cpuid[7][4];
 
 static bool xen_signature_ok(void)
 {
@@ -89,6 +90,9 @@ static void discover_xen(void)
     boot.vcpu_id = early_cpuid[4][1];
     boot.domid = early_cpuid[4][2];
     boot.xen_version = (uint32_t)HYPERVISOR_xen_version(XENVER_version, 0);
+    if (early_cpuid[5][1] == XL_CPUID_SIG_EBX && early_cpuid[5][2] == XL_CPUID_SIG_ECX &&
+        early_cpuid[5][0] >= XL_CPUID_XENOLITH + 1)
+        boot.notify_port = (uint16_t)early_cpuid[6][0];
 }
 
 void kernel_main(struct start_info *si, uint64_t flags)

@@ -41,6 +41,26 @@
  * (vmcall/vmmcall livelock on kvm_pvm, pvm-guest.md 8.)
  */
 #define XL_HYPERCALL_PORT      0x5au
+
+/*
+ * Event-channel notify port: a guest that writes an event-channel port
+ * number (32-bit `out %eax`) here has done EVTCHNOP_send on it. When the
+ * peer is a Dom0 process, KVM signals that process's eventfd directly
+ * (ioeventfd with datamatch) and the daemon never runs: 2.3 us instead of
+ * a 25 us exit on kvm_pvm. Advertised in CPUID leaf XL_CPUID_XENOLITH+1.
+ */
+#define XL_EVTCHN_NOTIFY_PORT  0x5bu
+
+/*
+ * Xenolith's own CPUID leaves, after Xen's (a Xen guest stops at Xen's
+ * signature at 0x40000000 and never looks here):
+ *   0x40000100: EAX = max leaf (0x40000101), EBX ECX EDX = "Xenolith\0\0\0\0"
+ *   0x40000101: EAX = XL_EVTCHN_NOTIFY_PORT
+ */
+#define XL_CPUID_XENOLITH      0x40000100u
+#define XL_CPUID_SIG_EBX       0x6f6e6558u /* "Xeno" */
+#define XL_CPUID_SIG_ECX       0x6874696cu /* "lith" */
+#define XL_CPUID_SIG_EDX       0x00000000u
 #define XL_HYPERCALL_STUB_SIZE 32u
 
 /* Guest-physical layout. */

@@ -82,7 +82,29 @@ enum xlctl_op {
     XLCTL_OP_SET_HVM_PARAM = 12,
     /* IN: none. Destroys every domain and stops the daemon after replying. */
     XLCTL_OP_DAEMON_STOP = 13,
+    /*
+     * Event channels for Dom0 processes (like /dev/xen/evtchn). Ports
+     * belong to the connection that made them and close with it. A port
+     * that can fire comes with an eventfd (SCM_RIGHTS) that is signalled
+     * each time the guest sends on it: poll it, read it to consume.
+     * ALLOC_UNBOUND  IN: xlctl_evtchn (remote_dom). OUT: xlctl_evtchn (port) + fd.
+     * BIND_INTERDOMAIN IN: xlctl_evtchn (remote_dom, remote_port).
+     *                OUT: xlctl_evtchn (port) + fd.
+     * NOTIFY, CLOSE  IN: xlctl_evtchn (port).
+     * Errors as EVTCHNOP_* on Xen (-EINVAL, -ESRCH, -ENOSPC).
+     */
+    XLCTL_OP_EVTCHN_ALLOC_UNBOUND = 14,
+    XLCTL_OP_EVTCHN_BIND_INTERDOMAIN = 15,
+    XLCTL_OP_EVTCHN_NOTIFY = 16,
+    XLCTL_OP_EVTCHN_CLOSE = 17,
     XLCTL_OP_COUNT
+};
+
+struct xlctl_evtchn {
+    uint32_t remote_dom;
+    uint32_t remote_port;
+    uint32_t port;            /* Dom0's local port */
+    uint32_t pad;
 };
 
 struct xlctl_ping_out {

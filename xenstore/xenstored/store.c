@@ -9,12 +9,12 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain.h"
 #include "hash.h"
-#include "log.h"
 
 static struct hash *nodes;
 static uint64_t generation;
@@ -174,8 +174,14 @@ const char *path_basename(const char *path)
 
 void path_parent(const char *path, char *parent, size_t size)
 {
-    const char *s = strrchr(path, '/');
-    size_t len = (s && s != path) ? (size_t)(s - path) : 1;
+    /* As Xen's get_parent(): no '/' after the first character means the
+     * parent is the root; that includes the special "@..." names. */
+    const char *s = path[0] ? strrchr(path + 1, '/') : NULL;
+    if (!s) {
+        snprintf(parent, size, "/");
+        return;
+    }
+    size_t len = (size_t)(s - path);
     if (len >= size)
         len = size - 1;
     memcpy(parent, path, len);

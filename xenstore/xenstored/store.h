@@ -24,6 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Room for any canonical path: a request payload is at most
+ * XENSTORE_PAYLOAD_MAX (4096) bytes, and a relative path gains a
+ * "/local/domain/<domid>/" prefix. */
+#define PATH_BUF 4200
+
 /* Generation of a node that does not exist (transaction bookkeeping). */
 #define NO_GENERATION UINT64_MAX
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../../hypervisor/domain.h"
@@ -260,10 +261,12 @@ static inline struct guest_paging pt_paging(const struct pt *pt, bool wp)
 /* ---- a domain without KVM ---------------------------------------------- */
 
 /*
- * A domain as domain_create() leaves it, minus the VM and vCPUs: running,
- * no shutdown code latched, HVM params pointing at the special pages. The
- * console is a memfd (a file like the real console log, but never fills
- * up or blocks) unless console is false (console_fd -1).
+ * A domain as domain_create() leaves it, minus the VM, the vCPUs and the
+ * event channels (d->evtchn stays NULL): running, no shutdown code
+ * latched, HVM params pointing at the special pages, shared_info in its
+ * hypervisor page and placed nowhere yet. The console is a memfd (a file
+ * like the real console log, but never fills up or blocks) unless console
+ * is false (console_fd -1).
  */
 static inline struct domain *fake_domain_new(uint64_t ram_bytes, uint32_t domid, bool console)
 {
@@ -276,13 +279,20 @@ static inline struct domain *fake_domain_new(uint64_t ram_bytes, uint32_t domid,
     if (console)
         assert_true(d->console_fd >= 0);
     assert_int_equal(pthread_mutex_init(&d->lock, NULL), 0);
-    assert_int_equal(pthread_cond_init(&d->cond, NULL), 0);
+    /* As domain_create(): timed waits on d->cond use CLOCK_MONOTONIC. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    assert_int_equal(pthread_cond_init(&d->cond, &ca), 0);
+    pthread_condattr_destroy(&ca);
     d->state = XLCTL_STATE_RUNNING;
     d->ever_ran = true;
     d->shutdown_code = SHUTDOWN_CODE_NONE;
     d->hvm_params[HVM_PARAM_STORE_PFN] = XL_SPECIAL_PFN_BASE + XL_SPECIAL_XENSTORE;
     d->hvm_params[HVM_PARAM_CONSOLE_PFN] = XL_SPECIAL_PFN_BASE + XL_SPECIAL_CONSOLE;
     assert_int_equal(guest_mem_create(&d->mem, ram_bytes, d->name), 0);
+    d->shared = guest_mem_xen_page(&d->mem, GUEST_XEN_SHARED_INFO);
+    physmap_init(&d->physmap);
     return d;
 }
 
@@ -290,6 +300,7 @@ static inline void fake_domain_free(struct domain *d)
 {
     if (!d)
         return;
+    physmap_destroy(&d->physmap);
     guest_mem_destroy(&d->mem);
     if (d->console_fd >= 0)
         close(d->console_fd);

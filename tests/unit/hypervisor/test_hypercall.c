@@ -208,6 +208,10 @@ static void xen_version_get_features_submap_0(void **state)
     assert_int_equal(fi.submap_idx, 0);
     assert_true(fi.submap & (1u << XENFEAT_writable_page_tables));
     assert_true(fi.submap & (1u << XENFEAT_auto_translated_physmap));
+    /* Event upcalls on a vector and pvclock exist: Linux uses vector
+     * callbacks only when it sees this bit (xen-abi.md 3.2). */
+    assert_true(fi.submap & (1u << XENFEAT_hvm_callback_vector));
+    assert_true(fi.submap & (1u << XENFEAT_hvm_safe_pvclock));
     assert_true(fi.submap != 0xdeadbeef);
 }
 
@@ -660,6 +664,62 @@ static void memory_op_unknown_command_is_enosys(void **state)
     assert_int_equal(hcall(g, __HYPERVISOR_memory_op, 63, ARG_VA, 0), -ENOSYS);
 }
 
+/* struct xen_add_to_physmap at va. */
+static long add_to_physmap(struct guest *g, uint64_t va, uint16_t domid, uint32_t space,
+                           uint64_t idx, uint64_t gpfn)
+{
+    struct xen_add_to_physmap x;
+    memset(&x, 0, sizeof(x));
+    x.domid = domid;
+    x.space = space;
+    x.idx = idx;
+    x.gpfn = gpfn;
+    gput(g, va, &x, sizeof(x));
+    return hcall(g, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, va, 0);
+}
+
+static void add_to_physmap_puts_shared_info_over_a_ram_page(void **state)
+{
+    struct guest *g = *state;
+    /* ARG page 2 is GFN 0x805; the guest then sees shared_info there. */
+    const uint64_t va = ARG_VA + 2 * 4096, gfn = (ARG_FRAME >> 12) + ARG_PAGES - 1 - 2;
+    uint8_t *shared = (uint8_t *)g->d->shared;
+    fill_pattern(shared, 4096, 60);
+    gfill(g, va, 0x99, 4096);
+
+    assert_int_equal(add_to_physmap(g, ARG_VA, DOMID_SELF, XENMAPSPACE_shared_info, 0, gfn), 0);
+    assert_int_equal(physmap_gfn(&g->d->physmap, GUEST_XEN_SHARED_INFO), gfn);
+    static uint8_t seen[4096];
+    assert_int_equal(guest_copy_from(&g->d->mem, &g->c.pg, seen, va, sizeof(seen)), 0);
+    assert_memory_equal(seen, shared, sizeof(seen));
+    /* And the guest's writes land in the hypervisor's shared_info. */
+    const uint8_t word[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    assert_int_equal(guest_copy_to(&g->d->mem, &g->c.pg, va + 2048, word, sizeof(word)), 0);
+    assert_memory_equal(shared + 2048, word, sizeof(word));
+    /* Placing it again at its own domid is the same request. */
+    assert_int_equal(add_to_physmap(g, ARG_VA, DOMID, XENMAPSPACE_shared_info, 0, gfn), 0);
+    assert_int_equal(physmap_gfn(&g->d->physmap, GUEST_XEN_SHARED_INFO), gfn);
+}
+
+static void add_to_physmap_refusals(void **state)
+{
+    struct guest *g = *state;
+    const uint64_t gfn = 0x805;
+    assert_int_equal(add_to_physmap(g, ARG_VA, 3, XENMAPSPACE_shared_info, 0, gfn), -EPERM);
+    assert_int_equal(add_to_physmap(g, ARG_VA, 0, XENMAPSPACE_shared_info, 0, gfn), -EPERM);
+    assert_int_equal(add_to_physmap(g, ARG_VA, DOMID_SELF, XENMAPSPACE_shared_info, 1, gfn),
+                     -EINVAL);
+    assert_int_equal(add_to_physmap(g, ARG_VA, DOMID_SELF, 99, 0, gfn), -ENOSYS);
+    assert_int_equal(add_to_physmap(g, ARG_VA, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0xfee00),
+                     -EINVAL); /* the local APIC page */
+    assert_int_equal(add_to_physmap(g, ARG_VA, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+                                    UINT64_MAX),
+                     -EINVAL);
+    assert_int_equal(hcall(g, __HYPERVISOR_memory_op, XENMEM_add_to_physmap, NOMAP_VA - 8, 0),
+                     -EFAULT);
+    assert_int_equal(physmap_gfn(&g->d->physmap, GUEST_XEN_SHARED_INFO), PHYSMAP_NO_GFN);
+}
+
 /* ---- hvm_op ------------------------------------------------------------ */
 
 /* struct xen_hvm_param at va: domid@0 u16, index@4 u32, value@8 u64. */
@@ -772,6 +832,25 @@ static void hvm_op_unknown_command_is_enosys(void **state)
 {
     struct guest *g = *state;
     assert_int_equal(hcall(g, __HYPERVISOR_hvm_op, 9999, ARG_VA, 0), -ENOSYS);
+}
+
+static void upcall_vector_for_a_bad_vcpu_or_low_vector_is_refused(void **state)
+{
+    struct guest *g = *state;
+    struct xen_hvm_evtchn_upcall_vector u = {.vcpu = 0, .vector = 0x0f};
+    gput(g, CROSS_VA(4), &u, sizeof(u));
+    assert_int_equal(hcall(g, __HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, CROSS_VA(4), 0),
+                     -EINVAL);
+    const uint32_t vcpus[] = {0, 1, XLCTL_MAX_VCPUS, UINT32_MAX};
+    for (size_t i = 0; i < 4; i++) {
+        u = (struct xen_hvm_evtchn_upcall_vector){.vcpu = vcpus[i], .vector = 0xf3};
+        gput(g, CROSS_VA(4), &u, sizeof(u));
+        assert_int_equal(hcall(g, __HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector,
+                               CROSS_VA(4), 0),
+                         -ENOENT);
+    }
+    assert_int_equal(hcall(g, __HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, NOMAP_VA, 0),
+                     -EFAULT);
 }
 
 /*
@@ -953,6 +1032,8 @@ int main(void)
         T(reservation_of_another_domain_is_eperm),
         T(memory_op_ignores_the_continuation_bits_of_cmd),
         T(memory_op_unknown_command_is_enosys),
+        T(add_to_physmap_puts_shared_info_over_a_ram_page),
+        T(add_to_physmap_refusals),
         T(get_param_finds_the_xenstore_and_console_rings),
         T(set_param_callback_irq_then_get_it_back),
         T(set_param_on_a_forbidden_index_is_eperm),
@@ -960,6 +1041,7 @@ int main(void)
         T(param_of_another_domain_is_eperm),
         T(param_bad_pointers_fault),
         T(hvm_op_unknown_command_is_enosys),
+        T(upcall_vector_for_a_bad_vcpu_or_low_vector_is_refused),
         T(KNOWN_BUG_guest_may_set_its_event_channel_params),
         T(vcpu_op_on_a_vcpu_that_does_not_exist_is_enoent),
         T(vcpu_op_is_up_reports_each_vcpu),
