@@ -12,6 +12,7 @@ int app_hcbench(void);
 int app_sleeptest(void);
 int app_timerjitter(void);
 int app_evtchn_echo(void);
+int app_evtchn_selftest(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -20,6 +21,7 @@ static const struct guest_app apps[] = {
     {"hcbench", "time xen_version hypercalls (iters=N)", app_hcbench},
     {"sleeptest", "sleep ms=N on the timer, count=C times, and report both clocks", app_sleeptest},
     {"timerjitter", "periodic timer error (period_us=P count=N)", app_timerjitter},
+    {"evtchn-selftest", "check every event-channel op and misuse against Xen's rules", app_evtchn_selftest},
     {"evtchn-echo", "offer a channel to Dom0 and echo count=N notifications", app_evtchn_echo},
 };
 

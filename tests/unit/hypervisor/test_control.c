@@ -53,6 +53,7 @@ static struct control_reply fresh_reply(void)
     memset(&r, 0x5a, sizeof(r));
     memset(payload, 0x5a, XLCTL_MAX_PAYLOAD);
     r.payload = payload;
+    r.client = 1;
     r.fd = 1234;
     r.wait_pending = 1;
     r.stop_daemon = 1;
@@ -184,6 +185,10 @@ static void wrong_payload_size_for_an_op_is_einval(void **state)
         {XLCTL_OP_DMESG, 0},
         {XLCTL_OP_SET_HVM_PARAM, sizeof(struct xlctl_hvm_param)},
         {XLCTL_OP_DAEMON_STOP, 0},
+        {XLCTL_OP_EVTCHN_ALLOC_UNBOUND, sizeof(struct xlctl_evtchn)},
+        {XLCTL_OP_EVTCHN_BIND_INTERDOMAIN, sizeof(struct xlctl_evtchn)},
+        {XLCTL_OP_EVTCHN_NOTIFY, sizeof(struct xlctl_evtchn)},
+        {XLCTL_OP_EVTCHN_CLOSE, sizeof(struct xlctl_evtchn)},
     };
     static uint8_t in[512];
     memset(in, 0, sizeof(in));

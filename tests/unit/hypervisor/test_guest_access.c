@@ -679,15 +679,18 @@ static void x32_large_page_bit_needs_cr4_pse(void **state)
 {
     struct fx *fx = *state;
     const uint64_t va = 0x00c05000;
-    pt_init(&fx->pt, &fx->m, PT_32, POOL, POOL_END);
+    /* Page directory at 0x3ff000, page table at 0x400000: read as a large
+     * page that address has no PSE-36 bits (20:13) and no reserved bit 21. */
+    pt_init(&fx->pt, &fx->m, PT_32, 0x3ff000, 0x401000);
     pt_map(&fx->pt, va, 0x500000, 4096, PTE_RW);
     /* Set PS on the PDE that points at the page table. */
     uint64_t pde = pt_get(&fx->pt, va, 0);
+    assert_int_equal(pde & ~0xfffull, 0x400000);
     pt_set(&fx->pt, va, 0, pde | PTE_PS);
     struct guest_paging pg = pt_paging(&fx->pt, true);
 
-    /* With PSE the PDE is a 4 MiB page at its address bits 31:22. */
-    assert_translates(&fx->m, &pg, va + 0x10, ((pde & 0xffc00000) | (va & 0x3fffff)) + 0x10);
+    /* With PSE the PDE is a 4 MiB page at 0x400000. */
+    assert_translates(&fx->m, &pg, va + 0x10, 0x400000 + (va & 0x3fffff) + 0x10);
     /* Without PSE bit 7 means nothing: the walk goes on to the PTE. */
     pg.cr4 &= ~CR4_PSE;
     assert_translates(&fx->m, &pg, va + 0x10, 0x500010);
@@ -721,7 +724,7 @@ static void x32_not_present_at_each_level_faults(void **state)
 }
 
 /*
- * KNOWN BUG (guest_access.c walk_32, the 4 MiB branch, line 114): with
+ * KNOWN BUG (guest_access.c walk_32, the 4 MiB branch, line 116): with
  * CR4.PSE a 32-bit PDE maps a 4 MiB page whose physical address bits 39:32
  * come from PDE bits 20:13 (PSE-36, on every x86-64 CPU and passed through
  * by KVM). walk_32 uses only bits 31:22, so a large page above 4 GiB is
@@ -844,7 +847,7 @@ static void zero_length_copies_touch_nothing(void **state)
 }
 
 /*
- * KNOWN BUG (guest_access.c guest_copy_from, lines 155-171): the header
+ * KNOWN BUG (guest_access.c guest_copy_from, lines 154-171): the header
  * (guest_access.h) says a bad address "gives -EFAULT and touches nothing"
  * and allows only copy_to to leave a prefix behind. guest_copy_from copies
  * page by page into dst and so leaves the bytes of the pages before the

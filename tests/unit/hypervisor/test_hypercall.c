@@ -854,7 +854,7 @@ static void upcall_vector_for_a_bad_vcpu_or_low_vector_is_refused(void **state)
 }
 
 /*
- * KNOWN BUG (hcall_hvm.c guest_may_set, line 25): xen-abi.md 3.8 and Xen
+ * KNOWN BUG (hcall_hvm.c guest_may_set, lines 26-28): xen-abi.md 3.8 and Xen
  * (hvm_allow_set_param) let a guest set STORE_EVTCHN and CONSOLE_EVTCHN
  * about itself as well as CALLBACK_IRQ; the file's comment says "as Xen
  * allows", but guest_may_set() accepts only CALLBACK_IRQ, so these calls

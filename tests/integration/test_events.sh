@@ -1,0 +1,69 @@
+# test_events.sh - event channels and time, seen from guests and from a
+# Dom0 program.
+
+TOOLS=$ROOT/$BUILD/tests/tools
+
+domid_of() { "$XL" list "$1" | awk -v n="$1" '$1 == n { print $2 }'; }
+
+test_guest_event_channel_selftest_passes() {
+    local cfg
+    cfg=$(guest_cfg evself "app=evtchn-selftest" 'on_poweroff = "preserve"' 'on_crash = "preserve"')
+    "$XL" create "$cfg"
+    wait_console evself "^evtchn-selftest: [0-9]+ passed, [0-9]+ failed$" 20
+    grep "^FAIL" "$(console_log evself)" >&2 && return 1
+    wait_console evself "^evtchn-selftest: 38 passed, 0 failed$"
+    wait_state evself '^---s--$'
+    "$XL" destroy evself
+}
+
+test_guest_sleeps_100ms_within_5_percent_by_its_pvclock() {
+    local cfg
+    cfg=$(guest_cfg sleep1 "app=sleeptest ms=100 count=3")
+    "$XL" create "$cfg"
+    wait_console sleep1 "asked 100 ms.*\$" 10
+    local n=0
+    while [ "$n" -lt 3 ]; do
+        n=$(grep -c "^sleeptest: asked 100 ms" "$(console_log sleep1)" || true)
+        sleep 0.05
+    done
+    # Each sleep, by pvclock and by raw TSC: 95..105 ms.
+    awk '/^sleeptest: asked/ {
+            for (i = 1; i <= NF; i++) if ($i == "pvclock" || $i == "tsc") {
+                v = $(i + 1) + 0; if (v < 95 || v > 105) { print "out of range: " $0; bad = 1 } }
+         } END { exit bad }' "$(console_log sleep1)"
+    grep -q "wall clock [0-9]\{10\} s" "$(console_log sleep1)"
+}
+
+test_dom0_program_and_guest_ping_pong_100000_times_none_lost() {
+    local cfg domid port
+    cfg=$(guest_cfg echo1 "app=evtchn-echo count=100000")
+    "$XL" create "$cfg"
+    wait_console echo1 "port [0-9]+ ready for Dom0"
+    domid=$(domid_of echo1)
+    port=$(sed -n 's/.*port \([0-9]*\) ready for Dom0.*/\1/p' "$(console_log echo1)")
+    "$TOOLS/evtchn_pingpong" "$domid" "$port" 100000 | tee "$WORK/pingpong.out"
+    grep -q "100000 round trips, none lost" "$WORK/pingpong.out"
+    wait_console echo1 "^evtchn-echo: answered 100000 pings$"
+    wait_state echo1 '^gone$'
+}
+
+test_dom0_bind_misuse_is_refused() {
+    local cfg domid
+    cfg=$(guest_cfg echo2 "app=evtchn-echo count=1 idle_s=5")
+    "$XL" create "$cfg"
+    wait_console echo2 "ready for Dom0"
+    domid=$(domid_of echo2)
+    expect_fail "Invalid argument" "$TOOLS/evtchn_pingpong" "$domid" 900 1
+    expect_fail "Invalid argument" "$TOOLS/evtchn_pingpong" "$domid" 0 1
+    expect_fail "No such process" "$TOOLS/evtchn_pingpong" 4000 1 1
+    # The guest's own port still works after the refusals.
+    port=$(sed -n 's/.*port \([0-9]*\) ready for Dom0.*/\1/p' "$(console_log echo2)")
+    "$TOOLS/evtchn_pingpong" "$domid" "$port" 1 | grep -q "1 round trips, none lost"
+}
+
+test_periodic_timer_ticks_on_schedule() {
+    local cfg
+    cfg=$(guest_cfg tick1 "app=timerjitter period_us=2000 count=300")
+    "$XL" create "$cfg"
+    wait_console tick1 "^timerjitter: 300 ticks of 2000 us, median" 20
+}
