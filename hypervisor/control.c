@@ -93,6 +93,10 @@ static struct domain *lookup(const void *in)
 static int op_map_memory(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)n;
+    struct xlctl_domid id;
+    memcpy(&id, in, sizeof(id));
+    if (id.domid == 0)
+        return -EPERM; /* Dom0 is the host: nothing to map */
     struct domain *d = lookup(in);
     if (!d)
         return -ESRCH;

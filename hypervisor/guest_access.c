@@ -113,7 +113,8 @@ static int walk_32(const struct guest_mem *m, const struct guest_paging *pg,
         !entry_allows(e, write, pg))
         return -EFAULT;
     if ((e & PTE_PS) && (pg->cr4 & CR4_PSE)) {
-        *gpa = (e & 0xffc00000ull) | (gva & 0x3fffffull);
+        /* PSE-36: PDE bits 13.. carry physical address bits 32.. */
+        *gpa = (e & 0xffc00000ull) | ((e >> 13) & 0xffull) << 32 | (gva & 0x3fffffull);
         return 0;
     }
     if (read_entry32(m, (e & 0xfffff000ull) + ((gva >> 12) & 1023) * 4, &e) < 0 ||
@@ -151,13 +152,30 @@ static void *chunk(const struct guest_mem *m, const struct guest_paging *pg,
     return guest_mem_gpa(m, gpa, *n);
 }
 
+/* Every page of [gva, gva+len) translates: checked before a copy_from
+ * writes anything, so a bad range leaves the destination untouched. */
+static bool range_ok(const struct guest_mem *m, const struct guest_paging *pg, uint64_t gva,
+                     size_t len, bool write)
+{
+    while (len) {
+        size_t n;
+        if (!chunk(m, pg, gva, len, write, &n))
+            return false;
+        gva += n;
+        len -= n;
+    }
+    return true;
+}
+
 int guest_copy_from(const struct guest_mem *m, const struct guest_paging *pg,
                     void *dst, uint64_t gva, size_t len)
 {
     uint8_t *out = dst;
     if (len && gva + (len - 1) < gva)
         return -EFAULT; /* wraps the address space */
-    while (len) {
+    if (!range_ok(m, pg, gva, len, false))
+        return -EFAULT;
+    while (len) { /* a guest racing its own page tables may still fault here */
         size_t n;
         void *p = chunk(m, pg, gva, len, false, &n);
         if (!p)

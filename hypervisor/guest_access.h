@@ -29,7 +29,9 @@ int guest_translate(const struct guest_mem *m, const struct guest_paging *pg,
                     uint64_t gva, bool write, uint64_t *gpa);
 
 /* Copies len bytes between host and guest-virtual memory, page by page.
- * 0 or -EFAULT (on -EFAULT a copy_to may have written a prefix, as on Xen). */
+ * 0 or -EFAULT. A copy_from checks the whole range first, so a bad range
+ * leaves dst untouched (unless the guest rewrites its page tables during
+ * the copy); a copy_to may have written a prefix, as on Xen. */
 int guest_copy_from(const struct guest_mem *m, const struct guest_paging *pg,
                     void *dst, uint64_t gva, size_t len);
 int guest_copy_to(const struct guest_mem *m, const struct guest_paging *pg,

@@ -25,7 +25,8 @@ static bool guest_may_get(uint32_t index)
 
 static bool guest_may_set(uint32_t index)
 {
-    return index == HVM_PARAM_CALLBACK_IRQ;
+    return index == HVM_PARAM_CALLBACK_IRQ || index == HVM_PARAM_STORE_EVTCHN ||
+           index == HVM_PARAM_CONSOLE_EVTCHN;
 }
 
 static long param_op(struct hcall_ctx *c, uint64_t arg, bool set)

@@ -67,7 +67,8 @@ enum xlctl_op {
     XLCTL_OP_DOMAIN_DESTROY = 8,
     /*
      * IN: none, or struct xlctl_domid for one domain. OUT: an array of
-     * struct xlctl_dominfo, Dom0 first, in domid order.
+     * struct xlctl_dominfo for the guest domains in domid order (Dom0, the
+     * host, is not in it; xl prints its row from PHYSINFO).
      */
     XLCTL_OP_DOMAIN_LIST = 9,
     /*

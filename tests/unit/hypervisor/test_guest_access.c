@@ -724,15 +724,12 @@ static void x32_not_present_at_each_level_faults(void **state)
 }
 
 /*
- * KNOWN BUG (guest_access.c walk_32, the 4 MiB branch, line 116): with
- * CR4.PSE a 32-bit PDE maps a 4 MiB page whose physical address bits 39:32
- * come from PDE bits 20:13 (PSE-36, on every x86-64 CPU and passed through
- * by KVM). walk_32 uses only bits 31:22, so a large page above 4 GiB is
- * translated to the page 4 GiB lower: the hypervisor silently reads and
- * writes the wrong guest memory. Fails until walk_32 adds
- * ((e >> 13) & 0xff) << 32 to the address.
+ * With CR4.PSE a 32-bit PDE maps a 4 MiB page whose physical address bits
+ * 39:32 come from PDE bits 20:13 (PSE-36). A walk that ignored them would
+ * translate a large page above 4 GiB to the page 4 GiB lower and silently
+ * touch the wrong guest memory (it did, until this test).
  */
-static void KNOWN_BUG_x32_pse36_large_page_above_4g(void **state)
+static void x32_pse36_large_page_above_4g(void **state)
 {
     (void)state;
     struct guest_mem m;
@@ -847,15 +844,11 @@ static void zero_length_copies_touch_nothing(void **state)
 }
 
 /*
- * KNOWN BUG (guest_access.c guest_copy_from, lines 154-171): the header
- * (guest_access.h) says a bad address "gives -EFAULT and touches nothing"
- * and allows only copy_to to leave a prefix behind. guest_copy_from copies
- * page by page into dst and so leaves the bytes of the pages before the
- * fault in dst. This test expects the documented contract and fails until
- * guest_copy_from translates every page before copying (or the header is
- * changed to allow a prefix for copy_from too).
+ * guest_access.h: a copy_from over a range that faults part-way returns
+ * -EFAULT and leaves the destination untouched (the range is checked
+ * before anything is copied); only copy_to may leave a prefix behind.
  */
-static void KNOWN_BUG_failed_copy_from_leaves_destination_untouched(void **state)
+static void failed_copy_from_leaves_destination_untouched(void **state)
 {
     struct fx *fx = *state;
     pt_init(&fx->pt, &fx->m, PT_LONG, POOL, POOL_END);
@@ -914,7 +907,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(x32_large_page_bit_needs_cr4_pse, setup_small, teardown),
         cmocka_unit_test_setup_teardown(x32_not_present_at_each_level_faults, setup_small,
                                         teardown),
-        cmocka_unit_test(KNOWN_BUG_x32_pse36_large_page_above_4g),
+        cmocka_unit_test(x32_pse36_large_page_above_4g),
         /* write protection */
         cmocka_unit_test_setup_teardown(read_only_pages_refuse_writes_under_cr0_wp, setup_small,
                                         teardown),
@@ -923,7 +916,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(copy_to_stops_at_a_read_only_page, setup_small, teardown),
         /* lengths and partial failures */
         cmocka_unit_test_setup_teardown(zero_length_copies_touch_nothing, setup_small, teardown),
-        cmocka_unit_test_setup_teardown(KNOWN_BUG_failed_copy_from_leaves_destination_untouched,
+        cmocka_unit_test_setup_teardown(failed_copy_from_leaves_destination_untouched,
                                         setup_small, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -854,13 +854,10 @@ static void upcall_vector_for_a_bad_vcpu_or_low_vector_is_refused(void **state)
 }
 
 /*
- * KNOWN BUG (hcall_hvm.c guest_may_set, lines 26-28): xen-abi.md 3.8 and Xen
- * (hvm_allow_set_param) let a guest set STORE_EVTCHN and CONSOLE_EVTCHN
- * about itself as well as CALLBACK_IRQ; the file's comment says "as Xen
- * allows", but guest_may_set() accepts only CALLBACK_IRQ, so these calls
- * return -EPERM. Fails until guest_may_set() allows both.
+ * xen-abi.md 3.8 and Xen (hvm_allow_set_param) let a guest set
+ * STORE_EVTCHN and CONSOLE_EVTCHN about itself as well as CALLBACK_IRQ.
  */
-static void KNOWN_BUG_guest_may_set_its_event_channel_params(void **state)
+static void guest_may_set_its_event_channel_params(void **state)
 {
     struct guest *g = *state;
     assert_int_equal(hvm_param(g, HVMOP_set_param, ARG_VA, DOMID_SELF, HVM_PARAM_STORE_EVTCHN, 5),
@@ -1042,7 +1039,7 @@ int main(void)
         T(param_bad_pointers_fault),
         T(hvm_op_unknown_command_is_enosys),
         T(upcall_vector_for_a_bad_vcpu_or_low_vector_is_refused),
-        T(KNOWN_BUG_guest_may_set_its_event_channel_params),
+        T(guest_may_set_its_event_channel_params),
         T(vcpu_op_on_a_vcpu_that_does_not_exist_is_enoent),
         T(vcpu_op_is_up_reports_each_vcpu),
         T(hypercalls_from_outside_ring_0_are_eperm),
