@@ -382,6 +382,7 @@ int domain_set_boot(struct domain *d, const struct xlctl_boot *boot)
     if (rc == 0) {
         pthread_mutex_lock(&d->lock);
         d->vcpus[0]->online = true;
+        d->vcpus[0]->initialised = true;
         pthread_mutex_unlock(&d->lock);
     }
     return rc;

@@ -65,6 +65,45 @@ static long periodic(struct hcall_ctx *c, struct vcpu *v, uint64_t arg)
     return 0;
 }
 
+/* VCPUOP_initialise: once, on a vCPU that is not up. */
+static long initialise(struct hcall_ctx *c, struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_hvm_context ctx;
+    if (hcall_copy_from(c, &ctx, arg, sizeof(ctx)) < 0)
+        return -EFAULT;
+    if (ctx.mode != VCPU_HVM_MODE_32B && ctx.mode != VCPU_HVM_MODE_64B)
+        return -EINVAL;
+    struct domain *d = c->d;
+    pthread_mutex_lock(&d->lock);
+    bool busy = v->initialised || v->online;
+    pthread_mutex_unlock(&d->lock);
+    if (busy)
+        return -EEXIST;
+    int rc = vcpu_set_hvm_context(v, &ctx);
+    if (rc < 0)
+        return -EINVAL;
+    pthread_mutex_lock(&d->lock);
+    v->initialised = true;
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static long up_or_down(struct hcall_ctx *c, struct vcpu *v, bool up)
+{
+    struct domain *d = c->d;
+    pthread_mutex_lock(&d->lock);
+    long rc = 0;
+    if (up && !v->initialised)
+        rc = -EINVAL;
+    else
+        v->online = up;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    if (rc == 0 && !up)
+        vcpu_kick(v); /* leaves KVM_RUN and parks */
+    return rc;
+}
+
 long hcall_vcpu_op(struct hcall_ctx *c, const uint64_t *args)
 {
     uint64_t cmd = args[0], id = args[1], arg = args[2];
@@ -80,6 +119,12 @@ long hcall_vcpu_op(struct hcall_ctx *c, const uint64_t *args)
         pthread_mutex_unlock(&d->lock);
         return up;
     }
+    case VCPUOP_initialise:
+        return initialise(c, v, arg);
+    case VCPUOP_up:
+        return up_or_down(c, v, true);
+    case VCPUOP_down:
+        return up_or_down(c, v, false);
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(c, v, arg);
     case VCPUOP_set_singleshot_timer:

@@ -203,6 +203,62 @@ int vcpu_set_boot(struct vcpu *v, const struct xlctl_boot *boot)
     return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
 }
 
+/* Xen's access-rights word (AR, as VMX writes it) into a KVM segment. */
+static void seg_from_ar(struct kvm_segment *s, uint32_t base, uint32_t limit, uint16_t ar)
+{
+    *s = (struct kvm_segment){
+        .base = base, .limit = limit, .type = ar & 0xf, .s = (ar >> 4) & 1,
+        .dpl = (ar >> 5) & 3, .present = (ar >> 7) & 1, .avl = (ar >> 12) & 1,
+        .l = (ar >> 13) & 1, .db = (ar >> 14) & 1, .g = (ar >> 15) & 1,
+        .unusable = !((ar >> 7) & 1),
+    };
+}
+
+int vcpu_set_hvm_context(struct vcpu *v, const struct vcpu_hvm_context *ctx)
+{
+    struct kvm_sregs s;
+    struct kvm_regs r;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    memset(&r, 0, sizeof(r));
+    if (ctx->mode == VCPU_HVM_MODE_64B) {
+        const struct vcpu_hvm_x86_64 *c = &ctx->cpu_regs.x86_64;
+        sregs_pv64(&s, c->cr3); /* flat long-mode segments, as Xen sets them */
+        s.cr0 = c->cr0;
+        s.cr4 = c->cr4;
+        s.efer = c->efer;
+        r = (struct kvm_regs){.rax = c->rax, .rcx = c->rcx, .rdx = c->rdx, .rbx = c->rbx,
+                              .rsp = c->rsp, .rbp = c->rbp, .rsi = c->rsi, .rdi = c->rdi,
+                              .rip = c->rip, .rflags = c->rflags | 2};
+    } else if (ctx->mode == VCPU_HVM_MODE_32B) {
+        const struct vcpu_hvm_x86_32 *c = &ctx->cpu_regs.x86_32;
+        seg_from_ar(&s.cs, c->cs_base, c->cs_limit, c->cs_ar);
+        seg_from_ar(&s.ds, c->ds_base, c->ds_limit, c->ds_ar);
+        seg_from_ar(&s.ss, c->ss_base, c->ss_limit, c->ss_ar);
+        seg_from_ar(&s.es, c->es_base, c->es_limit, c->es_ar);
+        s.fs = s.gs = s.ds;
+        s.cr0 = c->cr0;
+        s.cr3 = c->cr3;
+        s.cr4 = c->cr4;
+        s.efer = c->efer;
+        r = (struct kvm_regs){.rax = c->eax, .rcx = c->ecx, .rdx = c->edx, .rbx = c->ebx,
+                              .rsp = c->esp, .rbp = c->ebp, .rsi = c->esi, .rdi = c->edi,
+                              .rip = c->eip, .rflags = c->eflags | 2};
+    } else {
+        return -EINVAL;
+    }
+    s.tr = (struct kvm_segment){.limit = 0x67, .type = 0xb, .present = 1};
+    /* With the in-kernel local APIC, KVM holds an AP in wait-for-SIPI;
+     * Xen starts it straight at the given registers. */
+    struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_RUNNABLE};
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0 ||
+        ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+        return -errno;
+    /* Synced registers would overwrite these on the next entry. */
+    v->run->kvm_dirty_regs = 0;
+    return 0;
+}
+
 /* ---- exits ------------------------------------------------------------ */
 
 static void hypercall(struct vcpu *v)

@@ -39,6 +39,7 @@ struct vcpu {
     bool callback_pending;       /* ExtINT callback to inject before KVM_RUN */
     /* Guarded by dom->lock: */
     bool online;              /* VCPUOP_is_up */
+    bool initialised;         /* boot vCPU set, or VCPUOP_initialise done */
     bool stop;                /* thread must exit */
     bool parked;              /* waiting on dom->cond, not in KVM_RUN */
     bool blocked;             /* inside SCHEDOP_block */
@@ -50,6 +51,9 @@ struct vcpu {
 int vcpu_create(struct domain *d, unsigned id, struct vcpu **out);
 /* Sets registers for the chosen boot path. 0 or -errno. */
 int vcpu_set_boot(struct vcpu *v, const struct xlctl_boot *boot);
+/* VCPUOP_initialise for a PVH vCPU (xen-abi.md 1.2): registers from a
+ * vcpu_hvm_context. The vCPU must be offline. 0 or -errno. */
+int vcpu_set_hvm_context(struct vcpu *v, const struct vcpu_hvm_context *ctx);
 int vcpu_start(struct vcpu *v);       /* starts the thread (parked) */
 void vcpu_kick(struct vcpu *v);       /* make it leave KVM_RUN soon */
 void vcpu_join(struct vcpu *v);       /* after stop=true and a kick */

@@ -5,6 +5,7 @@
  */
 #include "kernel/hypercall.h"
 #include "kernel/kernel.h"
+#include "kernel/percpu.h"
 #include "kernel/lib.h"
 #include "kernel/time.h"
 
@@ -42,7 +43,7 @@ int app_timerjitter(void)
     }
     time_tick_hook = on_tick;
     struct vcpu_set_periodic_timer p = {.period_ns = period_us * 1000};
-    long rc = HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, boot.vcpu_id, &p);
+    long rc = HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, this_cpu()->id, &p);
     if (rc < 0) {
         printf("timerjitter: set_periodic_timer: %ld\n", rc);
         return 1;
@@ -51,7 +52,7 @@ int app_timerjitter(void)
      * the same VIRQ_TIMER and count as a tick. */
     while (nticks < wanted)
         wait_flag_until(0, 0);
-    HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, boot.vcpu_id, 0);
+    HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, this_cpu()->id, 0);
     time_tick_hook = 0;
     /*
      * Jitter: each tick's offset from an ideal schedule t0 + i * period,

@@ -8,6 +8,9 @@
  */
 #include "xenolith/boot.h"
 
+#define MAX_CPUS      8       /* kernel/percpu.h */
+#define CPU_AREA_SIZE 16384
+
 #define XEN_ELFNOTE_GUEST_OS    6
 #define XEN_ELFNOTE_XEN_VERSION 5
 #define XEN_ELFNOTE_ENTRY       1
@@ -74,11 +77,11 @@ _start:
     jz      2f
     mov     %rdx, %rbx              /* keep the flags across wrmsr */
     mov     $XL_MSR_PVM_PVCS, %ecx
-    lea     pvcs_vcpu0(%rip), %rax
+    lea     pvcs_pages(%rip), %rax  /* vCPU 0's page */
     xor     %edx, %edx
     wrmsr                           /* from here on: native speed */
     mov     %rbx, %rdx
-2:  lea     boot_stack_top(%rip), %rsp
+2:  lea     cpu_areas + CPU_AREA_SIZE(%rip), %rsp /* vCPU 0's area (percpu.h) */
     mov     %rsi, %rdi              /* kernel_main(start_info, flags) */
     mov     %rdx, %rsi
     call    kernel_main
@@ -94,6 +97,26 @@ early_cpuid_leaves:                 /* read into early_cpuid[], in order */
     .text
 
     .balign 4096
+/*
+ * A secondary vCPU's entry (VCPUOP_initialise from smp.c): long mode on
+ * vCPU 0's page tables, RDI = its struct percpu, RSI = its PVCS page,
+ * RDX = 1 on kvm_pvm, RSP = the top of its area. Emulated until the wrmsr.
+ */
+    .globl ap_entry
+ap_entry:
+    test    %edx, %edx
+    jz      1f
+    mov     %rdi, %rbx
+    mov     $XL_MSR_PVM_PVCS, %ecx
+    mov     %rsi, %rax
+    xor     %edx, %edx
+    wrmsr
+    mov     %rbx, %rdi
+1:  call    ap_main
+2:  hlt
+    jmp     2b
+
+    .balign 4096
     .globl hypercall_page
 hypercall_page:                     /* filled by the hypervisor on the MSR write */
     .fill 4096, 1, 0xcc
@@ -104,10 +127,10 @@ hypercall_page:                     /* filled by the hypervisor on the MSR write
 early_cpuid:                        /* early_cpuid_leaves: eax ebx ecx edx each */
     .skip 7 * 16
     .balign 4096
-    .globl pvcs_vcpu0
-pvcs_vcpu0:                         /* kvm_pvm's per-vCPU control page: keep zeroed */
-    .skip 4096
-    .balign 16
-boot_stack:
-    .skip 16384
-boot_stack_top:
+    .globl pvcs_pages
+pvcs_pages:                         /* kvm_pvm's per-vCPU control pages: keep zeroed */
+    .skip MAX_CPUS * 4096
+    .balign CPU_AREA_SIZE
+    .globl cpu_areas
+cpu_areas:                          /* struct percpu + stack, per vCPU */
+    .skip MAX_CPUS * CPU_AREA_SIZE

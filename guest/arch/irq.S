@@ -18,11 +18,12 @@ trap_stub_upcall:
     pushq   $0xf3
     jmp     trap_common
 
-    .globl idle_halt
-idle_halt:
+    /* idle_halt(volatile uint8_t *pvcs) */
+    .globl idle_halt_on
+idle_halt_on:
     cmpb    $0, boot_kvm_pvm(%rip)
     je      1f
-    movb    $1, pvcs_vcpu0(%rip)
+    movb    $1, (%rdi)
     .globl idle_window_start
 idle_window_start:
     hlt

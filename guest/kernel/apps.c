@@ -13,6 +13,7 @@ int app_sleeptest(void);
 int app_timerjitter(void);
 int app_evtchn_echo(void);
 int app_evtchn_selftest(void);
+int app_smp(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -22,6 +23,7 @@ static const struct guest_app apps[] = {
     {"sleeptest", "sleep ms=N on the timer, count=C times, and report both clocks", app_sleeptest},
     {"timerjitter", "periodic timer error (period_us=P count=N)", app_timerjitter},
     {"evtchn-selftest", "check every event-channel op and misuse against Xen's rules", app_evtchn_selftest},
+    {"smp", "bring up every vCPU and bounce ipis=N IPIs between vCPU 0 and 1", app_smp},
     {"evtchn-echo", "offer a channel to Dom0 and echo count=N notifications", app_evtchn_echo},
 };
 

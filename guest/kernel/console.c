@@ -8,8 +8,20 @@
 
 static char line[256];
 static size_t used;
+static int lock; /* vCPUs print concurrently; never from interrupt context */
 
-void console_flush(void)
+static void console_lock(void)
+{
+    while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+        __asm__ volatile("pause");
+}
+
+static void console_unlock(void)
+{
+    __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+static void flush_locked(void)
 {
     if (used) {
         HYPERVISOR_console_io(CONSOLEIO_write, (int)used, line);
@@ -17,11 +29,20 @@ void console_flush(void)
     }
 }
 
+void console_flush(void)
+{
+    console_lock();
+    flush_locked();
+    console_unlock();
+}
+
 void console_write(const char *s, size_t n)
 {
+    console_lock();
     for (size_t i = 0; i < n; i++) {
         line[used++] = s[i];
         if (s[i] == '\n' || used == sizeof(line))
-            console_flush();
+            flush_locked();
     }
+    console_unlock();
 }

@@ -9,6 +9,7 @@
 #include "kernel/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
+#include "kernel/percpu.h"
 
 #define KERNEL_CS 0x10
 #define KERNEL_DS 0x18
@@ -40,11 +41,10 @@ struct table_ptr {
     uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[10] __attribute__((aligned(16)));
-static struct tss64 tss __attribute__((aligned(16)));
+_Static_assert(sizeof(struct tss64) == sizeof(((struct percpu *)0)->tss), "percpu tss size");
+
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint8_t df_stack[8192] __attribute__((aligned(16)));
-static uint8_t kernel_stack[16384] __attribute__((aligned(16)));
+static uint8_t df_stacks[MAX_CPUS][8192] __attribute__((aligned(16)));
 
 extern const uint64_t trap_stubs[];
 extern const char trap_stub_upcall[];
@@ -57,20 +57,22 @@ static void set_tss_descriptor(uint64_t *slot, uint64_t base, uint32_t limit)
     slot[1] = base >> 32;
 }
 
-static void load_gdt(void)
+static void load_gdt(struct percpu *c)
 {
+    uint64_t *gdt = c->gdt;
+    struct tss64 *tss = (struct tss64 *)c->tss;
     gdt[0] = 0;
     gdt[2] = 0x00af9a000000ffffull; /* 0x10 kernel code, 64-bit */
     gdt[3] = 0x00cf92000000ffffull; /* 0x18 kernel data */
     gdt[4] = 0x00cffa000000ffffull; /* 0x23 user code, 32-bit */
     gdt[5] = 0x00cff2000000ffffull; /* 0x2b user data */
     gdt[6] = 0x00affa000000ffffull; /* 0x33 user code, 64-bit */
-    tss.rsp[0] = (uint64_t)(kernel_stack + sizeof(kernel_stack));
-    tss.ist[DF_IST - 1] = (uint64_t)(df_stack + sizeof(df_stack));
-    tss.iomap_base = sizeof(tss);
-    set_tss_descriptor(&gdt[8], (uint64_t)&tss, sizeof(tss) - 1);
+    tss->rsp[0] = (uint64_t)c + CPU_AREA_SIZE;
+    tss->ist[DF_IST - 1] = (uint64_t)(df_stacks[c->id] + sizeof(df_stacks[0]));
+    tss->iomap_base = sizeof(*tss);
+    set_tss_descriptor(&gdt[8], (uint64_t)tss, sizeof(*tss) - 1);
 
-    struct table_ptr p = {sizeof(gdt) - 1, (uint64_t)gdt};
+    struct table_ptr p = {sizeof(c->gdt) - 1, (uint64_t)gdt};
     __asm__ volatile("lgdt %0\n\t"
                      "pushq %1\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"
@@ -99,17 +101,23 @@ static void set_gate(unsigned vec, uint64_t handler, uint8_t ist)
     };
 }
 
-static void load_idt(void)
+static void build_idt(void)
 {
     for (uint32_t v = 0; v < trap_stub_count; v++)
         set_gate(v, trap_stubs[v], v == 8 ? DF_IST : 0);
     set_gate(UPCALL_VECTOR, (uint64_t)trap_stub_upcall, 0);
+}
+
+static void load_idt(void)
+{
     struct table_ptr p = {sizeof(idt) - 1, (uint64_t)idt};
     __asm__ volatile("lidt %0" : : "m"(p) : "memory");
 }
 
-void cpu_init(void)
+void cpu_init(struct percpu *c)
 {
-    load_gdt();
+    if (c->id == 0)
+        build_idt(); /* one IDT for every vCPU */
+    load_gdt(c);
     load_idt();
 }

@@ -8,6 +8,7 @@
 #include "kernel/hypercall.h"
 #include "kernel/irq.h"
 #include "kernel/kernel.h"
+#include "kernel/percpu.h"
 #include "kernel/lib.h"
 
 #define NR_PORTS 1024
@@ -21,11 +22,19 @@ struct shared_info *shared_info;
 static struct {
     evtchn_handler_t fn;
     void *arg;
+    uint32_t cpu;   /* the vCPU the port notifies: only its upcall runs it */
 } handlers[NR_PORTS];
 
 static long evtchn_op(int cmd, void *arg)
 {
     return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, (unsigned long)arg);
+}
+
+int events_cpu_init(void)
+{
+    irq_init();
+    struct xen_hvm_evtchn_upcall_vector u = {.vcpu = this_cpu()->id, .vector = UPCALL_VECTOR};
+    return (int)HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &u);
 }
 
 int events_init(void)
@@ -40,10 +49,7 @@ int events_init(void)
     if (rc < 0)
         return (int)rc;
     shared_info = (struct shared_info *)shared_info_page;
-    irq_init();
-    struct xen_hvm_evtchn_upcall_vector u = {.vcpu = boot.vcpu_id, .vector = UPCALL_VECTOR};
-    rc = HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &u);
-    return (int)rc;
+    return events_cpu_init();
 }
 
 void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn, void *arg)
@@ -63,7 +69,8 @@ static void run_port(evtchn_port_t port)
 
 void events_upcall(void)
 {
-    struct vcpu_info *vi = &shared_info->vcpu_info[boot.vcpu_id];
+    uint32_t cpu = this_cpu()->id;
+    struct vcpu_info *vi = &shared_info->vcpu_info[cpu];
     do {
         /* Clear first: an event arriving during the scan re-raises it. */
         __atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
@@ -71,25 +78,37 @@ void events_upcall(void)
         while (sel) {
             unsigned w = (unsigned)__builtin_ctzl(sel);
             sel &= sel - 1;
-            xen_ulong_t bits;
-            while ((bits = __atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) &
-                           ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST))) {
+            xen_ulong_t bits = __atomic_load_n(&shared_info->evtchn_pending[w], __ATOMIC_SEQ_CST) &
+                               ~__atomic_load_n(&shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST);
+            while (bits) {
                 unsigned b = (unsigned)__builtin_ctzl(bits);
-                __atomic_fetch_and(&shared_info->evtchn_pending[w], ~(1ul << b), __ATOMIC_SEQ_CST);
                 evtchn_port_t port = w * WORD_BITS + b;
-                if (port < NR_PORTS)
-                    run_port(port);
+                bits &= bits - 1;
+                /* The pending bits are shared by every vCPU: leave another
+                 * vCPU's ports to its own upcall (as Linux's per-CPU mask). */
+                if (port >= NR_PORTS || handlers[port].cpu != cpu)
+                    continue;
+                __atomic_fetch_and(&shared_info->evtchn_pending[w], ~(1ul << b), __ATOMIC_SEQ_CST);
+                run_port(port);
             }
         }
     } while (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST));
     irq_eoi();
 }
 
+static void note_cpu(long rc, evtchn_port_t port, uint32_t vcpu)
+{
+    if (rc == 0 && port < NR_PORTS)
+        handlers[port].cpu = vcpu;
+}
+
+/* New unbound and interdomain ports notify vCPU 0, as on Xen. */
 int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
 {
     struct evtchn_alloc_unbound a = {.dom = DOMID_SELF, .remote_dom = remote};
     long rc = evtchn_op(EVTCHNOP_alloc_unbound, &a);
     *port = a.port;
+    note_cpu(rc, a.port, 0);
     return (int)rc;
 }
 
@@ -98,6 +117,7 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_po
     struct evtchn_bind_interdomain b = {.remote_dom = remote, .remote_port = remote_port};
     long rc = evtchn_op(EVTCHNOP_bind_interdomain, &b);
     *port = b.local_port;
+    note_cpu(rc, b.local_port, 0);
     return (int)rc;
 }
 
@@ -106,6 +126,16 @@ int evtchn_bind_virq(uint32_t virq, uint32_t vcpu, evtchn_port_t *port)
     struct evtchn_bind_virq b = {.virq = virq, .vcpu = vcpu};
     long rc = evtchn_op(EVTCHNOP_bind_virq, &b);
     *port = b.port;
+    note_cpu(rc, b.port, vcpu);
+    return (int)rc;
+}
+
+int evtchn_bind_ipi(uint32_t vcpu, evtchn_port_t *port)
+{
+    struct evtchn_bind_ipi b = {.vcpu = vcpu};
+    long rc = evtchn_op(EVTCHNOP_bind_ipi, &b);
+    *port = b.port;
+    note_cpu(rc, b.port, vcpu);
     return (int)rc;
 }
 

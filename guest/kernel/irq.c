@@ -4,6 +4,7 @@
 #include "kernel/irq.h"
 
 #include "kernel/kernel.h"
+#include "kernel/percpu.h"
 #include "xenolith/boot.h"
 
 #define MSR_APIC_BASE 0x1b
@@ -12,8 +13,8 @@
 #define MSR_X2APIC_SVR 0x80f
 #define MSR_X2APIC_EOI 0x80b
 
-extern volatile uint8_t pvcs_vcpu0[4096];
 extern const char idle_window_start[], idle_window_end[];
+void idle_halt_on(volatile uint8_t *pvcs);
 uint8_t boot_kvm_pvm;   /* read by irq.S */
 
 uint64_t rdmsr(uint32_t msr)
@@ -41,11 +42,12 @@ void irq_enable(void)
         __asm__ volatile("sti" ::: "memory");
         return;
     }
-    pvcs_vcpu0[0] = 1;
+    volatile uint8_t *pvcs = this_cpu()->pvcs;
+    pvcs[0] = 1;
     __asm__ volatile("mfence" ::: "memory");
     /* A held interrupt waits for the next exit (up to a host tick): any
      * trapping instruction delivers it now (pvm-guest.md 6.3). */
-    if (pvcs_vcpu0[1])
+    if (pvcs[1])
         rdmsr(XL_MSR_PVM_MAGIC);
 }
 
@@ -54,13 +56,18 @@ void irq_disable(void)
     if (!boot.kvm_pvm)
         __asm__ volatile("cli" ::: "memory");
     else
-        pvcs_vcpu0[0] = 0;
+        this_cpu()->pvcs[0] = 0;
     __asm__ volatile("" ::: "memory");
 }
 
 void irq_eoi(void)
 {
     wrmsr(MSR_X2APIC_EOI, 0);
+}
+
+void idle_halt(void)
+{
+    idle_halt_on(this_cpu()->pvcs);
 }
 
 void irq_fixup_idle(uint64_t *rip)

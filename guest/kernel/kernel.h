@@ -21,8 +21,9 @@ struct boot_info {
 
 extern struct boot_info boot;
 
+struct percpu;
 /* cpu.c: GDT, TSS and IDT for this vCPU. */
-void cpu_init(void);
+void cpu_init(struct percpu *c);
 
 /* Shuts the domain down with a SHUTDOWN_* reason; never returns. */
 __attribute__((noreturn)) void kernel_shutdown(unsigned reason);

@@ -9,6 +9,7 @@
 #include "kernel/hypercall.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
+#include "kernel/percpu.h"
 #include "xenolith/boot.h"
 
 struct boot_info boot;
@@ -95,10 +96,16 @@ static void discover_xen(void)
         boot.notify_port = (uint16_t)early_cpuid[6][0];
 }
 
+extern uint8_t pvcs_pages[];
+
 void kernel_main(struct start_info *si, uint64_t flags)
 {
     boot.kvm_pvm = flags & XL_BOOT_FLAG_KVM_PVM;
-    cpu_init();
+    struct percpu *c = this_cpu();
+    c->id = 0;
+    c->pvcs = pvcs_pages;
+    c->online = 1;
+    cpu_init(c);
     if (!xen_signature_ok())
         halt_forever(); /* no Xen: no console to say so on */
     discover_xen();

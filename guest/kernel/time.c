@@ -7,6 +7,7 @@
 #include "kernel/hypercall.h"
 #include "kernel/irq.h"
 #include "kernel/kernel.h"
+#include "kernel/percpu.h"
 
 void (*time_tick_hook)(uint64_t now_ns);
 
@@ -20,7 +21,7 @@ static void timer_event(evtchn_port_t port, void *arg)
 int time_init(void)
 {
     evtchn_port_t port;
-    int rc = evtchn_bind_virq(VIRQ_TIMER, boot.vcpu_id, &port);
+    int rc = evtchn_bind_virq(VIRQ_TIMER, this_cpu()->id, &port);
     if (rc == 0)
         evtchn_set_handler(port, timer_event, 0);
     return rc;
@@ -28,7 +29,7 @@ int time_init(void)
 
 uint64_t time_now_ns(void)
 {
-    const volatile struct vcpu_time_info *t = &shared_info->vcpu_info[boot.vcpu_id].time;
+    const volatile struct vcpu_time_info *t = &shared_info->vcpu_info[this_cpu()->id].time;
     uint32_t version;
     uint64_t tsc_ts, sys, now;
     uint32_t mul;
@@ -67,7 +68,7 @@ uint64_t time_wallclock_s(void)
 static void set_timer(uint64_t deadline)
 {
     struct vcpu_set_singleshot_timer t = {.timeout_abs_ns = deadline, .flags = 0};
-    HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, boot.vcpu_id, &t);
+    HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
 }
 
 void wait_flag_until(volatile int *flag, uint64_t deadline_ns)

@@ -29,6 +29,7 @@
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/arch-x86/cpuid.h>
 #include <xen/event_channel.h>
+#include <xen/hvm/hvm_vcpu.h>
 
 /* The numbers the headers must give with the right interface version. */
 _Static_assert(__HYPERVISOR_sched_op == 29, "sched_op number (interface version?)");
@@ -94,6 +95,11 @@ _Static_assert(sizeof(struct evtchn_unmask) == 4, "unmask size");
 _Static_assert(sizeof(struct evtchn_reset) == 2, "reset size");
 
 /* Timer and vCPU ops. */
+_Static_assert(sizeof(struct vcpu_hvm_context) == 128, "vcpu_hvm_context size (xen-abi.md 1.2)");
+_Static_assert(offsetof(struct vcpu_hvm_context, cpu_regs) == 8, "vcpu_hvm_context.cpu_regs");
+_Static_assert(offsetof(struct vcpu_hvm_x86_64, rip) == 64, "vcpu_hvm_x86_64.rip");
+_Static_assert(offsetof(struct vcpu_hvm_x86_64, cr3) == 88, "vcpu_hvm_x86_64.cr3");
+_Static_assert(offsetof(struct vcpu_hvm_x86_64, efer) == 104, "vcpu_hvm_x86_64.efer");
 _Static_assert(sizeof(struct vcpu_set_singleshot_timer) == 16, "singleshot size");
 _Static_assert(sizeof(struct vcpu_set_periodic_timer) == 8, "periodic size");
 _Static_assert(sizeof(struct vcpu_register_vcpu_info) == 16, "register_vcpu_info size");

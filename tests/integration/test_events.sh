@@ -67,3 +67,24 @@ test_periodic_timer_ticks_on_schedule() {
     "$XL" create "$cfg"
     wait_console tick1 "^timerjitter: 300 ticks of 2000 us, median" 20
 }
+
+# smp_guest NAME VCPUS: every vCPU comes up and IPIs run where they are bound.
+smp_guest() {
+    local cfg i
+    cfg=$(guest_cfg "$1" "app=smp ipis=500" "vcpus = $2" 'on_poweroff = "preserve"' 'on_crash = "preserve"')
+    "$XL" create "$cfg"
+    wait_console "$1" "^smp: 500 IPI round trips vCPU 0 <-> vCPU 1, .* 0 on a wrong vCPU$" 20
+    wait_console "$1" "^smp: $2 of $2 vCPUs up$"
+    for i in $(seq 1 $(($2 - 1))); do wait_console "$1" "^smp: vCPU $i up$"; done
+    wait_state "$1" '^---s--$'
+    [ "$("$XL" list "$1" | awk -v n="$1" '$1 == n {print $4}')" = "$2" ]
+    "$XL" destroy "$1"
+}
+
+test_two_vcpu_guest_brings_up_its_vcpu_and_ipis_go_both_ways() {
+    smp_guest smp2v 2
+}
+
+test_four_vcpu_guest_brings_up_all_vcpus() {
+    smp_guest smp4v 4
+}

@@ -1,0 +1,37 @@
+/*
+ * percpu.h - each vCPU's own state, at the base of its 16 KiB-aligned
+ * kernel stack, so this_cpu() is one AND of the stack pointer: no MSR, no
+ * segment base (GS base handling is unverified on kvm_pvm).
+ */
+#ifndef GUEST_PERCPU_H
+#define GUEST_PERCPU_H
+
+#include <stdint.h>
+
+#define MAX_CPUS        8
+#define CPU_AREA_SIZE   16384   /* percpu struct, then the stack above it */
+
+struct percpu {
+    uint32_t id;                /* vCPU id = Xen vcpu id = APIC id */
+    uint32_t online;
+    volatile uint8_t *pvcs;     /* kvm_pvm control page of this vCPU */
+    uint64_t gdt[10];
+    uint8_t tss[104];
+    void (*work)(void);         /* run once by an idle AP (smp.h) */
+};
+
+extern uint8_t cpu_areas[MAX_CPUS][CPU_AREA_SIZE];
+
+static inline struct percpu *this_cpu(void)
+{
+    uint64_t sp;
+    __asm__("mov %%rsp, %0" : "=r"(sp));
+    return (struct percpu *)(sp & ~(uint64_t)(CPU_AREA_SIZE - 1));
+}
+
+static inline struct percpu *cpu_of(unsigned id)
+{
+    return (struct percpu *)cpu_areas[id];
+}
+
+#endif
