@@ -131,10 +131,35 @@ static void inject_callback(struct vcpu *v)
         log_warn("d%u vcpu%u: callback vector %u", v->dom->domid, v->id, irq.irq);
 }
 
+/*
+ * Xen's SCHEDOP_block re-enables event delivery as it blocks, so a guest
+ * can call it with interrupts off and lose no wake-up. Here that means the
+ * virtual IF: RFLAGS.IF on hardware KVM, and on kvm_pvm byte 0 of the
+ * vCPU's PVCS page, whose address the host may read (pvm-guest.md 3.2).
+ */
+static void enable_guest_interrupts(struct vcpu *v)
+{
+    if (!v->is_pvm) {
+        v->run->s.regs.regs.rflags |= 1u << 9;
+        v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+        return;
+    }
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } msrs = {.hdr.nmsrs = 1, .e.index = XL_MSR_PVM_PVCS};
+    if (ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1)
+        return;
+    uint8_t *pvcs = guest_mem_gpa(&v->dom->mem, msrs.e.data & ~0xfffull, 1);
+    if (pvcs)
+        __atomic_store_n(pvcs, 1, __ATOMIC_SEQ_CST);
+}
+
 void vcpu_block(struct vcpu *v)
 {
+    enable_guest_interrupts(v);
     if (__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE))
-        return;
+        return; /* delivered as the guest re-enters, interrupts now on */
     struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_HALTED};
     if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
         log_warn("d%u vcpu%u: SCHEDOP_block", v->dom->domid, v->id);

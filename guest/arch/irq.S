@@ -19,6 +19,12 @@ trap_stub_upcall:
     jmp     trap_common
 
     /* idle_halt(volatile uint8_t *pvcs) */
+    .globl trap_stub_callback
+trap_stub_callback:
+    pushq   $0
+    pushq   $0xf2
+    jmp     trap_common
+
     .globl idle_halt_on
 idle_halt_on:
     cmpb    $0, boot_kvm_pvm(%rip)

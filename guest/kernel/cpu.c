@@ -47,7 +47,7 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static uint8_t df_stacks[MAX_CPUS][8192] __attribute__((aligned(16)));
 
 extern const uint64_t trap_stubs[];
-extern const char trap_stub_upcall[];
+extern const char trap_stub_upcall[], trap_stub_callback[];
 extern const uint32_t trap_stub_count;
 
 static void set_tss_descriptor(uint64_t *slot, uint64_t base, uint32_t limit)
@@ -106,6 +106,7 @@ static void build_idt(void)
     for (uint32_t v = 0; v < trap_stub_count; v++)
         set_gate(v, trap_stubs[v], v == 8 ? DF_IST : 0);
     set_gate(UPCALL_VECTOR, (uint64_t)trap_stub_upcall, 0);
+    set_gate(CALLBACK_VECTOR, (uint64_t)trap_stub_callback, 0);
 }
 
 static void load_idt(void)

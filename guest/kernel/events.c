@@ -30,11 +30,37 @@ static long evtchn_op(int cmd, void *arg)
     return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, (unsigned long)arg);
 }
 
+/*
+ * Two ways to receive upcalls, both Xen's: a per-vCPU vector through the
+ * local APIC, EOI'd (the default, as Linux), or upcall=callback on the
+ * command line for the domain-wide HVM_PARAM_CALLBACK_IRQ vector, which is
+ * never EOI'd (as Mini-OS) and reaches vCPU 0 only.
+ */
+static bool callback_mode;
+
+bool events_need_eoi(void)
+{
+    return !callback_mode;
+}
+
 int events_cpu_init(void)
 {
     irq_init();
+    if (callback_mode)
+        return 0;
     struct xen_hvm_evtchn_upcall_vector u = {.vcpu = this_cpu()->id, .vector = UPCALL_VECTOR};
     return (int)HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &u);
+}
+
+static int use_callback_vector(void)
+{
+    struct xen_hvm_param p = {
+        .domid = DOMID_SELF,
+        .index = HVM_PARAM_CALLBACK_IRQ,
+        .value = (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 | CALLBACK_VECTOR,
+    };
+    callback_mode = true;
+    return (int)HYPERVISOR_hvm_op(HVMOP_set_param, &p);
 }
 
 int events_init(void)
@@ -49,6 +75,11 @@ int events_init(void)
     if (rc < 0)
         return (int)rc;
     shared_info = (struct shared_info *)shared_info_page;
+    char mode[16];
+    if (cmdline_get("upcall", mode, sizeof(mode)) && strcmp(mode, "callback") == 0) {
+        irq_init();
+        return use_callback_vector();
+    }
     return events_cpu_init();
 }
 
@@ -93,7 +124,8 @@ void events_upcall(void)
             }
         }
     } while (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST));
-    irq_eoi();
+    if (!callback_mode)
+        irq_eoi();
 }
 
 static void note_cpu(long rc, evtchn_port_t port, uint32_t vcpu)

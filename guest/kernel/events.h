@@ -7,6 +7,7 @@
 #ifndef GUEST_EVENTS_H
 #define GUEST_EVENTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "xenolith/xen.h"
@@ -18,6 +19,7 @@ extern struct shared_info *shared_info;
 /* Maps shared_info, enables the upcall vector on vCPU 0. 0 or -errno. */
 int events_init(void);
 /* On each further vCPU: its local APIC and upcall vector. */
+bool events_need_eoi(void);
 int events_cpu_init(void);
 /* Interrupt path: scans pending ports and runs their handlers. */
 void events_upcall(void);

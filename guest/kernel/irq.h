@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define UPCALL_VECTOR 0xf3
+#define UPCALL_VECTOR   0xf3 /* per-vCPU upcall vector, EOI'd */
+#define CALLBACK_VECTOR 0xf2 /* HVM_PARAM_CALLBACK_IRQ vector, never EOI'd */
 
 void irq_init(void);          /* x2APIC on, upcall gate in the IDT */
 void irq_enable(void);

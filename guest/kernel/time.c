@@ -7,6 +7,7 @@
 #include "kernel/hypercall.h"
 #include "kernel/irq.h"
 #include "kernel/kernel.h"
+#include "kernel/lib.h"
 #include "kernel/percpu.h"
 
 void (*time_tick_hook)(uint64_t now_ns);
@@ -71,6 +72,24 @@ static void set_timer(uint64_t deadline)
     HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->id, &t);
 }
 
+/*
+ * How to idle: hlt with interrupts enabled (the default, as Linux and
+ * Mini-OS PVH do), or idle=block on the command line for Xen's
+ * SCHEDOP_block, which enables event delivery itself as it blocks.
+ */
+static void idle(void)
+{
+    static int mode = -1;
+    if (mode < 0) {
+        char buf[16];
+        mode = cmdline_get("idle", buf, sizeof(buf)) && strcmp(buf, "block") == 0;
+    }
+    if (mode)
+        HYPERVISOR_sched_op(SCHEDOP_block, 0);
+    else
+        idle_halt();
+}
+
 void wait_flag_until(volatile int *flag, uint64_t deadline_ns)
 {
     if (deadline_ns)
@@ -79,7 +98,7 @@ void wait_flag_until(volatile int *flag, uint64_t deadline_ns)
         irq_disable();
         if ((flag && *flag) || (deadline_ns && time_now_ns() >= deadline_ns))
             break;
-        idle_halt(); /* returns with interrupts enabled, after one arrived */
+        idle(); /* returns with interrupts enabled, after one arrived */
         if (!flag && !deadline_ns)
             break;   /* no condition: one interrupt is what was asked */
     }

@@ -30,7 +30,7 @@ static const char *const names[] = {
 
 void trap_dispatch(struct trap_frame *f)
 {
-    if (f->vector == UPCALL_VECTOR) {
+    if (f->vector == UPCALL_VECTOR || f->vector == CALLBACK_VECTOR) {
         irq_fixup_idle(&f->rip);
         events_upcall();
         return;

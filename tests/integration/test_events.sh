@@ -88,3 +88,18 @@ test_two_vcpu_guest_brings_up_its_vcpu_and_ipis_go_both_ways() {
 test_four_vcpu_guest_brings_up_all_vcpus() {
     smp_guest smp4v 4
 }
+
+# The other two Xen upcall/idle styles a foreign guest may use.
+test_callback_vector_without_eoi_and_schedop_block_deliver_events() {
+    local mode name i=0
+    for mode in "upcall=callback" "idle=block" "upcall=callback idle=block"; do
+        i=$((i + 1))
+        name=mode$i
+        "$XL" create "$(guest_cfg "$name" "app=sleeptest ms=50 count=3 $mode")"
+        wait_console "$name" "^sleeptest: asked 50 ms, pvclock (4[89]|5[0-2])\\.[0-9]+ ms" 10
+        wait_state "$name" '^gone$'
+        [ "$(grep -c '^sleeptest: asked 50 ms' "$(console_log "$name")")" -eq 3 ]
+    done
+    "$XL" create "$(guest_cfg cbself "app=evtchn-selftest upcall=callback" 'on_crash = "preserve"')"
+    wait_console cbself "^evtchn-selftest: 38 passed, 0 failed$" 20
+}
