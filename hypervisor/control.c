@@ -204,52 +204,38 @@ static int op_set_hvm_param(const void *in, uint32_t n, struct control_reply *r)
     return 0;
 }
 
-/* A Dom0 port's eventfd: the daemon keeps one end, the client gets a dup. */
-static int new_port_fd(struct control_reply *r, int *mine)
+/*
+ * A new Dom0 port with its eventfd: the port table owns the fd, and the
+ * client gets its own copy with the reply (SCM_RIGHTS).
+ */
+static int new_dom0_port(const void *in, struct control_reply *r, bool bind)
 {
-    *mine = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (*mine < 0)
+    struct xlctl_evtchn e;
+    memcpy(&e, in, sizeof(e));
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
         return -errno;
-    r->fd = *mine;   /* sent before the reply returns; the table owns *mine */
+    int rc = bind ? evtchn_dom0_bind_interdomain(e.remote_dom, e.remote_port, fd, r->client, &e.port)
+                  : evtchn_dom0_alloc_unbound(e.remote_dom, fd, r->client, &e.port);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    r->fd = fd;
+    out_put(r, &e, sizeof(e));
     return 0;
 }
 
 static int op_evtchn_alloc_unbound(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)n;
-    struct xlctl_evtchn e;
-    memcpy(&e, in, sizeof(e));
-    int fd;
-    int rc = new_port_fd(r, &fd);
-    if (rc == 0)
-        rc = evtchn_dom0_alloc_unbound(e.remote_dom, fd, r->client, &e.port);
-    if (rc < 0) {
-        if (fd >= 0)
-            close(fd);
-        r->fd = -1;
-        return rc;
-    }
-    out_put(r, &e, sizeof(e));
-    return 0;
+    return new_dom0_port(in, r, false);
 }
 
 static int op_evtchn_bind_interdomain(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)n;
-    struct xlctl_evtchn e;
-    memcpy(&e, in, sizeof(e));
-    int fd;
-    int rc = new_port_fd(r, &fd);
-    if (rc == 0)
-        rc = evtchn_dom0_bind_interdomain(e.remote_dom, e.remote_port, fd, r->client, &e.port);
-    if (rc < 0) {
-        if (fd >= 0)
-            close(fd);
-        r->fd = -1;
-        return rc;
-    }
-    out_put(r, &e, sizeof(e));
-    return 0;
+    return new_dom0_port(in, r, true);
 }
 
 static int op_evtchn_notify(const void *in, uint32_t n, struct control_reply *r)

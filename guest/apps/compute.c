@@ -9,16 +9,6 @@
 
 #define MAX_REPS 15
 
-static void sort(uint64_t *v, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
 int app_compute(void)
 {
     uint64_t iters = cmdline_u64("iters", 100000000);
@@ -34,7 +24,7 @@ int app_compute(void)
         result = compute_loop(iters);
         ps[r] = tsc_to_ps(rdtsc() - t0) / iters;
     }
-    sort(ps, reps);
+    sort_u64(ps, reps);
     uint64_t med = ps[reps / 2];
     printf("compute: %llu iters, median %llu.%03llu ns/iter, min %llu.%03llu, result=0x%llx\n",
            (unsigned long long)iters, (unsigned long long)(med / 1000),

@@ -26,12 +26,7 @@ int app_hcbench(void)
             HYPERVISOR_xen_version(XENVER_version, 0);
         ns[r] = tsc_to_ps(rdtsc() - t0) / iters / 1000;
     }
-    for (unsigned i = 1; i < reps; i++)
-        for (unsigned j = i; j > 0 && ns[j - 1] > ns[j]; j--) {
-            uint64_t t = ns[j];
-            ns[j] = ns[j - 1];
-            ns[j - 1] = t;
-        }
+    sort_u64(ns, reps);
     uint64_t med = ns[reps / 2];
     printf("hcbench: %llu calls x %u, median %llu.%03llu us/call, min %llu.%03llu\n",
            (unsigned long long)iters, reps, (unsigned long long)(med / 1000),

@@ -23,16 +23,6 @@ static void on_tick(uint64_t now)
         nticks++;
 }
 
-static void sort(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            uint64_t t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-}
-
 int app_timerjitter(void)
 {
     uint64_t period_us = cmdline_u64("period_us", 1000);
@@ -66,11 +56,11 @@ int app_timerjitter(void)
         off[i] = ticks[i] - (uint64_t)i * period;
     for (int i = 0; i < wanted; i++)
         err[i] = off[i];
-    sort(err, wanted);
+    sort_u64(err, (unsigned)wanted);
     uint64_t t0 = err[wanted / 2];
     for (int i = 0; i < wanted; i++)
         err[i] = off[i] > t0 ? off[i] - t0 : t0 - off[i];
-    sort(err, wanted);
+    sort_u64(err, (unsigned)wanted);
     uint64_t med = err[wanted / 2], p99 = err[wanted * 99 / 100], max = err[wanted - 1];
     printf("timerjitter: %d ticks of %llu us, median |error| %llu.%03llu us, p99 %llu.%03llu us, max %llu.%03llu us\n",
            wanted, (unsigned long long)period_us, (unsigned long long)(med / 1000),

@@ -67,6 +67,16 @@ int strncmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+void sort_u64(uint64_t *v, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
     uint64_t v = 0;

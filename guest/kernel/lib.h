@@ -22,6 +22,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Sorts ascending (insertion sort: small benchmark arrays). */
+void sort_u64(uint64_t *v, unsigned n);
+
 /* Parses a decimal or 0x-hex number; returns 0 on success. */
 int parse_u64(const char *s, uint64_t *out);
 
