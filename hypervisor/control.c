@@ -13,6 +13,7 @@
 
 #include "domain.h"
 #include "evtchn.h"
+#include "evtchn_kick.h"
 #include "host.h"
 #include "kvm.h"
 #include "log.h"
@@ -205,8 +206,9 @@ static int op_set_hvm_param(const void *in, uint32_t n, struct control_reply *r)
 }
 
 /*
- * A new Dom0 port with its eventfd: the port table owns the fd, and the
- * client gets its own copy with the reply (SCM_RIGHTS).
+ * A new Dom0 port with its two eventfds: the notify fd (the guest's sends
+ * signal it) and the kick fd (the client writes it to send). The daemon
+ * owns both; the client gets copies with the reply (SCM_RIGHTS).
  */
 static int new_dom0_port(const void *in, struct control_reply *r, bool bind)
 {
@@ -221,7 +223,13 @@ static int new_dom0_port(const void *in, struct control_reply *r, bool bind)
         close(fd);
         return rc;
     }
+    int kick = evtchn_kick_add(e.port);
+    if (kick < 0) {
+        evtchn_dom0_close(e.port, r->client);
+        return kick;
+    }
     r->fd = fd;
+    r->fd2 = kick;
     out_put(r, &e, sizeof(e));
     return 0;
 }
@@ -327,7 +335,7 @@ int control_wait_ready(uint32_t domid, struct control_reply *r)
 {
     struct domain *d = domain_by_id(domid);
     r->len = 0;
-    r->fd = -1;
+    r->fd = r->fd2 = -1;
     r->hdr.magic = XLCTL_MAGIC;
     r->hdr.version = XLCTL_VERSION;
     r->hdr.op = XLCTL_OP_DOMAIN_WAIT;

@@ -20,6 +20,7 @@ struct control_reply {
     uint8_t *payload;         /* points into a buffer of XLCTL_MAX_PAYLOAD */
     uint32_t len;
     int fd;                   /* >= 0: send with SCM_RIGHTS (not owned) */
+    int fd2;                  /* >= 0: a second one, after fd */
     uint32_t wait_domid;      /* DOMAIN_WAIT to park (wait_pending) */
     int wait_pending;
     int stop_daemon;          /* DAEMON_STOP: exit after sending */

@@ -24,6 +24,7 @@
 
 #include "control.h"
 #include "domain.h"
+#include "evtchn_kick.h"
 #include "kvm.h"
 #include "log.h"
 #include "vcpu.h"
@@ -140,6 +141,8 @@ static int open_kvm(void)
     int rc = domain_system_init();
     if (rc == 0)
         rc = vtime_init();
+    if (rc == 0)
+        rc = evtchn_kick_init();
     if (rc < 0) {
         snprintf(fail_reason, sizeof(fail_reason), "event channels and timers: %s", strerror(-rc));
         return -1;
@@ -225,6 +228,7 @@ static void close_fd(int *fd)
 static void stop_all(void)
 {
     domain_destroy_all();
+    evtchn_kick_shutdown();
     vtime_shutdown();
     for (int i = 0; i < MAX_CONNS; i++)
         close_fd(&dm.conns[i].fd);
@@ -286,18 +290,20 @@ static void send_reply(struct conn *c, struct control_reply *r)
         {.iov_base = r->payload, .iov_len = r->len},
     };
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(2 * sizeof(int))];
         struct cmsghdr align;
     } u;
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-    if (r->fd >= 0) {
+    int fds[2] = {r->fd, r->fd2};
+    size_t nfds = r->fd < 0 ? 0 : r->fd2 < 0 ? 1 : 2;
+    if (nfds) {
         msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof(u.buf);
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &r->fd, sizeof(int));
+        cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
     }
     if (sendmsg(c->fd, &msg, MSG_NOSIGNAL) < 0)
         log_warn("control: reply to op %u lost", r->hdr.op);

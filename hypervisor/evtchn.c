@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "evtchn_kick.h"
 #include "log.h"
 #include "vcpu.h"
 #include "xenolith/boot.h"
@@ -268,6 +269,8 @@ static void free_port(struct domain *d, uint32_t port, struct domain *peer)
     }
     if (d->domid != 0)
         evtchn_2l_clear_pending(d->shared, port);
+    else
+        evtchn_kick_remove(port);
     if (c->notify_fd >= 0)
         close(c->notify_fd);
     c->state = EVTCHNSTAT_closed;

@@ -11,18 +11,20 @@
 
 static int bind_op(struct xc *xc, uint16_t op, struct xlctl_evtchn *e, struct xc_evtchn_port *out)
 {
-    int fd = -1;
+    int fds[2];
     uint32_t len = 0;
-    int rc = xc_request(xc, op, e, sizeof(*e), e, sizeof(*e), &len, &fd);
-    if (rc == 0 && (len != sizeof(*e) || fd < 0))
+    int rc = xc_request_fds(xc, op, e, sizeof(*e), e, sizeof(*e), &len, fds, 2);
+    if (rc == 0 && (len != sizeof(*e) || fds[0] < 0 || fds[1] < 0))
         rc = -EBADMSG;
     if (rc < 0) {
-        if (fd >= 0)
-            close(fd);
+        for (unsigned i = 0; i < 2; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
         return rc;
     }
     out->port = e->port;
-    out->fd = fd;
+    out->fd = fds[0];
+    out->kick_fd = fds[1];
     return 0;
 }
 
@@ -39,7 +41,13 @@ int xc_evtchn_bind_interdomain(struct xc *xc, uint32_t remote_dom, uint32_t remo
     return bind_op(xc, XLCTL_OP_EVTCHN_BIND_INTERDOMAIN, &e, out);
 }
 
-int xc_evtchn_notify(struct xc *xc, uint32_t port)
+int xc_evtchn_notify(const struct xc_evtchn_port *p)
+{
+    uint64_t one = 1;
+    return write(p->kick_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+int xc_evtchn_notify_sync(struct xc *xc, uint32_t port)
 {
     struct xlctl_evtchn e = {.port = port};
     return xc_request(xc, XLCTL_OP_EVTCHN_NOTIFY, &e, sizeof(e), NULL, 0, NULL, NULL);
@@ -49,6 +57,14 @@ int xc_evtchn_close(struct xc *xc, uint32_t port)
 {
     struct xlctl_evtchn e = {.port = port};
     return xc_request(xc, XLCTL_OP_EVTCHN_CLOSE, &e, sizeof(e), NULL, 0, NULL, NULL);
+}
+
+void xc_evtchn_release(struct xc *xc, struct xc_evtchn_port *p)
+{
+    xc_evtchn_close(xc, p->port);
+    close(p->fd);
+    close(p->kick_fd);
+    p->fd = p->kick_fd = -1;
 }
 
 int64_t xc_evtchn_consume(int fd)

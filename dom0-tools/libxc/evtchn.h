@@ -15,7 +15,8 @@ struct xc;
 
 struct xc_evtchn_port {
     uint32_t port;      /* Dom0's local port number */
-    int fd;             /* eventfd; owned by the caller, close it after closing the port */
+    int fd;             /* eventfd the guest's sends signal; the caller's to close */
+    int kick_fd;        /* eventfd to write to send; the caller's to close */
 };
 
 /* A port in Dom0 that guest remote_dom may bind to (it gets the number
@@ -25,9 +26,15 @@ int xc_evtchn_alloc_unbound(struct xc *xc, uint32_t remote_dom, struct xc_evtchn
  * pending (its eventfd readable), as on Xen. 0 or -errno (-EINVAL). */
 int xc_evtchn_bind_interdomain(struct xc *xc, uint32_t remote_dom, uint32_t remote_port,
                                struct xc_evtchn_port *out);
-/* Raises the event in the guest. */
-int xc_evtchn_notify(struct xc *xc, uint32_t port);
+/* Raises the event in the guest: one eventfd write, no round trip to the
+ * daemon (its "hv-evtchn" thread sends on the port). */
+int xc_evtchn_notify(const struct xc_evtchn_port *p);
+/* The same through the control socket, waiting for the daemon's answer:
+ * slower, but reports errors such as a closed port. */
+int xc_evtchn_notify_sync(struct xc *xc, uint32_t port);
 int xc_evtchn_close(struct xc *xc, uint32_t port);
+/* Closes the port and both of its descriptors. */
+void xc_evtchn_release(struct xc *xc, struct xc_evtchn_port *p);
 /* Blocks until the port fired; returns how many times (>= 1), or -errno. */
 int64_t xc_evtchn_wait(int fd);
 /* Non-blocking: how many notifications were pending (0 if none). */

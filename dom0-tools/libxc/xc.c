@@ -72,10 +72,10 @@ static int send_request(struct xc *xc, uint16_t op, const void *in, uint32_t in_
     return 0;
 }
 
-static int recv_reply(struct xc *xc, ssize_t *n, int *fd_out)
+static int recv_reply(struct xc *xc, ssize_t *n, int *fds, unsigned nfds)
 {
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(2 * sizeof(int))];
         struct cmsghdr align;
     } u;
     struct iovec iov = {xc->buf, sizeof(struct xlctl_hdr) + XLCTL_MAX_PAYLOAD};
@@ -88,26 +88,31 @@ static int recv_reply(struct xc *xc, ssize_t *n, int *fd_out)
         return -errno;
     if (*n == 0)
         return -ECONNRESET; /* the daemon went away */
-    int fd = -1;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-            memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-    if (fd_out)
-        *fd_out = fd;
-    else if (fd >= 0)
-        close(fd);
+    int got[2] = {-1, -1};
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n_in = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(got, CMSG_DATA(cm), (n_in < 2 ? n_in : 2) * sizeof(int));
+    }
+    for (unsigned i = 0; i < 2; i++) {
+        if (i < nfds)
+            fds[i] = got[i];
+        else if (got[i] >= 0)
+            close(got[i]); /* more than the caller asked for */
+    }
     return 0;
 }
 
-int xc_request(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
-               void *out, uint32_t out_cap, uint32_t *out_len, int *fd_out)
+int xc_request_fds(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
+                   void *out, uint32_t out_cap, uint32_t *out_len, int *fds, unsigned nfds)
 {
-    if (fd_out)
-        *fd_out = -1;
+    for (unsigned i = 0; i < nfds; i++)
+        fds[i] = -1;
     int rc = send_request(xc, op, in, in_len);
     ssize_t n = 0;
     if (rc == 0)
-        rc = recv_reply(xc, &n, fd_out);
+        rc = recv_reply(xc, &n, fds, nfds);
     if (rc < 0)
         return rc;
     struct xlctl_hdr h;
@@ -122,6 +127,18 @@ int xc_request(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
     if (out_len)
         *out_len = copy;
     return h.status;
+}
+
+int xc_request(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
+               void *out, uint32_t out_cap, uint32_t *out_len, int *fd_out)
+{
+    int fd;
+    int rc = xc_request_fds(xc, op, in, in_len, out, out_cap, out_len, &fd, 1);
+    if (fd_out)
+        *fd_out = fd;
+    else if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 int xc_ping(struct xc *xc, struct xlctl_ping_out *out)

@@ -26,6 +26,9 @@ void xc_close(struct xc *xc);
  * *fd_out (if not NULL) receives a passed descriptor or -1. */
 int xc_request(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
                void *out, uint32_t out_cap, uint32_t *out_len, int *fd_out);
+/* The same, taking up to nfds (<= 2) passed descriptors, -1 where none. */
+int xc_request_fds(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
+                   void *out, uint32_t out_cap, uint32_t *out_len, int *fds, unsigned nfds);
 
 int xc_ping(struct xc *xc, struct xlctl_ping_out *out);
 int xc_physinfo(struct xc *xc, struct xlctl_physinfo *out);

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     uint64_t *rtt = malloc((size_t)n * sizeof(*rtt));
     for (long i = 0; i < n; i++) {
         uint64_t t0 = now_ns();
-        rc = xc_evtchn_notify(xc, p.port);
+        rc = xc_evtchn_notify(&p);
         int64_t got = rc < 0 ? rc : xc_evtchn_wait(p.fd);
         rtt[i] = now_ns() - t0;
         if (got != 1) {
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     qsort(rtt, (size_t)n, sizeof(*rtt), cmp_u64);
     printf("evtchn_pingpong: %ld round trips, none lost, median %.2f us, p99 %.2f us\n", n,
            (double)rtt[n / 2] / 1000.0, (double)rtt[n * 99 / 100] / 1000.0);
-    xc_evtchn_close(xc, p.port);
+    xc_evtchn_release(xc, &p);
     xc_close(xc);
     return 0;
 }
