@@ -19,16 +19,20 @@ XENOLITH=$B/bin/xenolith
 GUEST=$B/guest/xenolith-guest
 RAW_KVM=$B/bench/bin/raw_kvm
 HOST_COMPUTE=$B/bench/bin/host_compute
+PINGPONG=$B/tests/tools/evtchn_pingpong
 RESULTS=$B/bench/results.json
 WORK=$B/bench/work                  # configs, program outputs, the table's rows
 export XENOLITH_RUNDIR=$B/bench/run # our own daemon: socket, logs, pid file
 
 # The size of each measurement.
 HC_GUESTS=5 HC_ITERS=2000 HC_REPS=5 # hypercall_roundtrip
-RAW_KVM_REPS=15                     # its limit, pio_exit_us
+RAW_KVM_REPS=15                     # its limit, pio_exit_us; also evtchn_limit_us
+RAW_KVM_EVT_ITERS=1000              # evtchn_limit_us: round trips per rep
 BOOT_GUESTS=20                      # domain_boot
 CREATE_DESTROY_N=30                 # domain_create_destroy_rate
 COMPUTE_ITERS=100000000 COMPUTE_REPS=5
+EVTCHN_RUNS=3 EVTCHN_ITERS=20000      # evtchn_roundtrip_dom0
+JITTER_TICKS=2000                     # timer_jitter
 GUEST_TIMEOUT_S=20                  # a guest must report within this
 POLL_S=0.001                        # console-log poll interval (~1.1 ms in practice)
 
@@ -135,16 +139,23 @@ record() {
 
 # ---- the host's limits
 
+# raw_kvm's evtchn_limit_pinned_us and evtchn_limit_spin_us lines are shown,
+# not recorded: evtchn_limit_us (unpinned, halting guest) is the limit.
 measure_raw_kvm() {
-    local out pio ioev
-    out=$("$RAW_KVM" --iters "$HC_ITERS" --reps "$RAW_KVM_REPS" 2>&1) ||
-        die pio_exit_us "raw_kvm failed: $out"
-    echo "$out" | grep '^tsc_khz=' || true
+    local out pio ioev evt
+    out=$("$RAW_KVM" --iters "$HC_ITERS" --reps "$RAW_KVM_REPS" \
+        --evt-iters "$RAW_KVM_EVT_ITERS" 2>&1) ||
+        die raw_kvm "raw_kvm failed: $out"
+    echo "$out" | grep -E '^(tsc_khz=|evtchn_limit_)' || true
     pio=$(echo "$out" | awk '$1 == "pio_exit_us" { sub("median=", "", $2); print $2 }')
     ioev=$(echo "$out" | awk '$1 == "ioeventfd_us" { sub("median=", "", $2); print $2 }')
+    evt=$(echo "$out" | awk '$1 == "evtchn_limit_us" { sub("median=", "", $2); print $2 }')
     record pio_exit_us "$pio" us null - "raw_kvm, median of $RAW_KVM_REPS reps x $HC_ITERS exits"
     record ioeventfd_us "$ioev" us null - "raw_kvm, median of $RAW_KVM_REPS reps x $HC_ITERS kicks"
+    record evtchn_limit_us "$evt" us null - \
+        "raw_kvm, median of $RAW_KVM_REPS reps x $RAW_KVM_EVT_ITERS round trips, halted guest, unpinned"
     PIO_EXIT_US=$pio
+    EVTCHN_LIMIT_US=$evt
 }
 
 measure_host_compute() {
@@ -223,6 +234,34 @@ measure_guest_compute() {
         "guest median of $COMPUTE_REPS reps x $COMPUTE_ITERS; limit host_compute"
 }
 
+# Guest <-> Dom0 event-channel ping-pong: the guest echoes (app=evtchn-echo),
+# a Dom0 program notifies and waits (tests/tools/evtchn_pingpong). Limit: the
+# same round trip between a bare KVM guest and a host thread (raw_kvm).
+measure_evtchn_roundtrip_dom0() {
+    local i domid port out per_run=()
+    for ((i = 0; i < EVTCHN_RUNS; i++)); do
+        create_guest evtchn_roundtrip_dom0 "echo$i" "app=evtchn-echo count=$EVTCHN_ITERS"
+        wait_console evtchn_roundtrip_dom0 "echo$i" '^evtchn-echo: port [0-9]+ ready for Dom0'
+        port=$(echo "$LINE" | sed -n 's/.*port \([0-9]*\) ready.*/\1/p')
+        domid=$("$XL" list "echo$i" | awk -v n="echo$i" '$1 == n { print $2 }')
+        out=$("$PINGPONG" "$domid" "$port" "$EVTCHN_ITERS" 2>&1) ||
+            die evtchn_roundtrip_dom0 "evtchn_pingpong failed: $out"
+        per_run+=("$(echo "$out" | sed -n 's/.* median \([0-9.]*\) us.*/\1/p')")
+        wait_gone evtchn_roundtrip_dom0 "echo$i"
+    done
+    record evtchn_roundtrip_dom0 "$(printf '%s\n' "${per_run[@]}" | median)" us "$EVTCHN_LIMIT_US" \
+        'ratio<=1.3' "median of $EVTCHN_RUNS runs x $EVTCHN_ITERS round trips; limit evtchn_limit_us"
+}
+
+# A 1 ms periodic guest timer: median |error| against the ideal schedule.
+measure_timer_jitter() {
+    create_guest timer_jitter jitter "app=timerjitter period_us=1000 count=$JITTER_TICKS"
+    wait_console timer_jitter jitter '^timerjitter: [0-9]+ ticks of 1000 us, median \|error\| [0-9.]+ us'
+    record timer_jitter "$(echo "$LINE" | sed -n 's/.*median |error| \([0-9.]*\) us.*/\1/p')" us null - \
+        "guest, $JITTER_TICKS ticks of a 1 ms VCPUOP periodic timer; p99 and max in its console"
+    wait_gone timer_jitter jitter
+}
+
 # ---- output
 
 print_table() {
@@ -260,7 +299,7 @@ main() {
         exit 0
     fi
     local f
-    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE"; do
+    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG"; do
         [ -f "$f" ] || die setup "$f is missing: run make first"
     done
 
@@ -282,6 +321,8 @@ main() {
     measure_domain_boot
     measure_create_destroy_rate
     measure_guest_compute
+    measure_evtchn_roundtrip_dom0
+    measure_timer_jitter
 
     print_table
     write_json

@@ -1,0 +1,316 @@
+/*
+ * xenbus.c - xenstore over the store ring (see xenbus.h).
+ *
+ * Ring discipline (xen-abi.md 7.2): free-running 32-bit indexes, bytes at
+ * idx & (1024-1); a writer checks space, copies, write-barriers, then moves
+ * prod and notifies; a reader reads prod, read-barriers, copies, then moves
+ * cons and notifies. prod - cons > 1024 is a broken ring: we stop using it.
+ */
+#include "xenbus.h"
+
+#include <stdarg.h>
+
+#include "kernel/errno.h"
+#include "kernel/events.h"
+#include "kernel/hypercall.h"
+#include "kernel/kernel.h"
+#include "kernel/lib.h"
+#include "kernel/time.h"
+#include <xen/io/xs_wire.h>
+
+#define REPLY_TIMEOUT_NS (5ull * 1000000000ull)
+#define MAX_QUEUED_WATCHES 16
+
+static struct xenstore_domain_interface *ring;
+static evtchn_port_t port;
+static volatile int kicked;   /* set by the event; cleared before each look */
+static int lock;
+static uint32_t next_req_id = 1;
+static bool broken;
+
+static struct {
+    char path[256];
+    char token[64];
+} watches[MAX_QUEUED_WATCHES];
+static unsigned nwatches;
+
+static void on_event(evtchn_port_t p, void *arg)
+{
+    (void)p, (void)arg;
+    kicked = 1;
+}
+
+static void take_lock(void)
+{
+    while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+        __asm__ volatile("pause");
+}
+
+static void drop_lock(void)
+{
+    __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+static int get_param(uint32_t index, uint64_t *value)
+{
+    struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+    long rc = HYPERVISOR_hvm_op(HVMOP_get_param, &p);
+    *value = p.value;
+    return (int)rc;
+}
+
+int xenbus_init(void)
+{
+    uint64_t pfn = 0, evtchn = 0;
+    int rc = get_param(HVM_PARAM_STORE_PFN, &pfn);
+    if (rc == 0)
+        rc = get_param(HVM_PARAM_STORE_EVTCHN, &evtchn);
+    if (rc < 0)
+        return rc;
+    if (pfn == 0 || evtchn == 0)
+        return -ENOENT; /* no xenstore for this domain */
+    ring = (struct xenstore_domain_interface *)(uintptr_t)(pfn << 12); /* 1:1 mapped */
+    port = (evtchn_port_t)evtchn;
+    evtchn_set_handler(port, on_event, 0);
+    return 0;
+}
+
+/* Waits for xenstored's next event, or the deadline. The caller cleared
+ * `kicked` before it last looked at the ring, so no event is missed. */
+static int wait_ring(uint64_t deadline)
+{
+    wait_flag_until(&kicked, deadline);
+    return kicked ? 0 : -ETIME;
+}
+
+static int ring_write(const void *data, size_t len, uint64_t deadline)
+{
+    const uint8_t *p = data;
+    while (len) {
+        kicked = 0;
+        uint32_t cons = __atomic_load_n(&ring->req_cons, __ATOMIC_ACQUIRE);
+        uint32_t prod = ring->req_prod;
+        if (prod - cons > XENSTORE_RING_SIZE)
+            return -EIO;
+        uint32_t space = XENSTORE_RING_SIZE - (prod - cons);
+        if (space == 0) {
+            if (wait_ring(deadline) < 0)
+                return -ETIME;
+            continue;
+        }
+        uint32_t n = (uint32_t)len < space ? (uint32_t)len : space;
+        for (uint32_t i = 0; i < n; i++)
+            ring->req[MASK_XENSTORE_IDX(prod + i)] = (char)p[i];
+        __atomic_store_n(&ring->req_prod, prod + n, __ATOMIC_RELEASE);
+        evtchn_notify(port);
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int ring_read(void *data, size_t len, uint64_t deadline)
+{
+    uint8_t *p = data;
+    while (len) {
+        kicked = 0;
+        uint32_t prod = __atomic_load_n(&ring->rsp_prod, __ATOMIC_ACQUIRE);
+        uint32_t cons = ring->rsp_cons;
+        if (prod - cons > XENSTORE_RING_SIZE)
+            return -EIO;
+        uint32_t avail = prod - cons;
+        if (avail == 0) {
+            if (wait_ring(deadline) < 0)
+                return -ETIME;
+            continue;
+        }
+        uint32_t n = (uint32_t)len < avail ? (uint32_t)len : avail;
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = (uint8_t)ring->rsp[MASK_XENSTORE_IDX(cons + i)];
+        __atomic_store_n(&ring->rsp_cons, cons + n, __ATOMIC_RELEASE);
+        evtchn_notify(port);
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int error_number(const char *name)
+{
+    for (unsigned i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+        if (strcmp(name, xsd_errors[i].errstring) == 0)
+            return -xsd_errors[i].errnum;
+    return -EINVAL; /* as Linux and libxenstore map unknown names */
+}
+
+static void queue_watch(const char *payload, uint32_t len)
+{
+    const char *path = payload;
+    size_t plen = strlen(path);
+    if (plen + 1 >= len || nwatches == MAX_QUEUED_WATCHES)
+        return; /* malformed or queue full: dropped, like a coalesced event */
+    const char *token = payload + plen + 1;
+    snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
+    snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
+    nwatches++;
+}
+
+/* One message: the reply of our request, or watch events before it. */
+static int transact(uint32_t type, const void *body, uint32_t body_len, char *reply, size_t cap)
+{
+    static char payload[XENSTORE_PAYLOAD_MAX + 1];
+    if (!ring || broken)
+        return -ENOSYS;
+    uint64_t deadline = time_now_ns() + REPLY_TIMEOUT_NS;
+    uint32_t req_id = next_req_id++;
+    struct xsd_sockmsg h = {.type = type, .req_id = req_id, .tx_id = 0, .len = body_len};
+    int rc = ring_write(&h, sizeof(h), deadline);
+    if (rc == 0)
+        rc = ring_write(body, body_len, deadline);
+    while (rc == 0) {
+        rc = ring_read(&h, sizeof(h), deadline);
+        if (rc == 0 && h.len > XENSTORE_PAYLOAD_MAX)
+            rc = -EIO;
+        if (rc == 0)
+            rc = ring_read(payload, h.len, deadline);
+        if (rc < 0)
+            break;
+        payload[h.len] = '\0';
+        if (h.type == XS_WATCH_EVENT) {
+            queue_watch(payload, h.len);
+            continue;
+        }
+        if (h.req_id != req_id)
+            continue; /* not ours: cannot happen with one request at a time */
+        if (h.type == XS_ERROR)
+            return error_number(payload);
+        size_t n = h.len < cap - 1 ? h.len : cap - 1;
+        memcpy(reply, payload, n);
+        reply[n] = '\0';
+        return (int)h.len;
+    }
+    if (rc == -EIO)
+        broken = true;
+    return rc;
+}
+
+/* path\0 [value] as one body. */
+static int request(uint32_t type, const char *path, const char *value, size_t vlen,
+                   char *reply, size_t cap)
+{
+    static char body[XENSTORE_PAYLOAD_MAX];
+    size_t plen = strlen(path) + 1;
+    if (plen + vlen > sizeof(body))
+        return -E2BIG;
+    memcpy(body, path, plen);
+    if (vlen)
+        memcpy(body + plen, value, vlen);
+    char scratch[8];
+    take_lock();
+    int rc = transact(type, body, (uint32_t)(plen + vlen), reply ? reply : scratch,
+                      reply ? cap : sizeof(scratch));
+    drop_lock();
+    return rc;
+}
+
+int xenbus_read(const char *path, char *buf, size_t len)
+{
+    return request(XS_READ, path, 0, 0, buf, len);
+}
+
+int xenbus_read_u64(const char *path, uint64_t *out)
+{
+    char buf[32];
+    int rc = xenbus_read(path, buf, sizeof(buf));
+    if (rc < 0)
+        return rc;
+    return parse_u64(buf, out) < 0 ? -EINVAL : 0;
+}
+
+int xenbus_write(const char *path, const char *value)
+{
+    return request(XS_WRITE, path, value, strlen(value), 0, 0);
+}
+
+int xenbus_printf(const char *path, const char *fmt, ...)
+{
+    char value[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    return xenbus_write(path, value);
+}
+
+int xenbus_mkdir(const char *path)
+{
+    return request(XS_MKDIR, path, 0, 0, 0, 0);
+}
+
+int xenbus_rm(const char *path)
+{
+    return request(XS_RM, path, 0, 0, 0, 0);
+}
+
+int xenbus_directory(const char *path, char *buf, size_t len)
+{
+    return request(XS_DIRECTORY, path, 0, 0, buf, len);
+}
+
+int xenbus_watch(const char *path, const char *token)
+{
+    return request(XS_WATCH, path, token, strlen(token) + 1, 0, 0);
+}
+
+int xenbus_unwatch(const char *path, const char *token)
+{
+    return request(XS_UNWATCH, path, token, strlen(token) + 1, 0, 0);
+}
+
+/* Takes a queued event for token; lock held. */
+static bool take_watch(const char *token, char *path, size_t len)
+{
+    for (unsigned i = 0; i < nwatches; i++) {
+        if (strcmp(watches[i].token, token) != 0)
+            continue;
+        snprintf(path, len, "%s", watches[i].path);
+        memmove(&watches[i], &watches[i + 1], (nwatches - i - 1) * sizeof(watches[0]));
+        nwatches--;
+        return true;
+    }
+    return false;
+}
+
+/* Reads whatever the ring holds now (watch events only, between requests). */
+static void drain_events(uint64_t deadline)
+{
+    static char payload[XENSTORE_PAYLOAD_MAX + 1];
+    while (ring && !broken && ring->rsp_prod != ring->rsp_cons) {
+        struct xsd_sockmsg h;
+        if (ring_read(&h, sizeof(h), deadline) < 0 || h.len > XENSTORE_PAYLOAD_MAX ||
+            ring_read(payload, h.len, deadline) < 0) {
+            broken = true;
+            return;
+        }
+        payload[h.len] = '\0';
+        if (h.type == XS_WATCH_EVENT)
+            queue_watch(payload, h.len);
+    }
+}
+
+int xenbus_wait_watch(const char *token, char *path, size_t len, uint64_t timeout_ns)
+{
+    uint64_t deadline = time_now_ns() + timeout_ns;
+    for (;;) {
+        kicked = 0;
+        take_lock();
+        drain_events(deadline);
+        bool got = take_watch(token, path, len);
+        drop_lock();
+        if (got)
+            return 0;
+        if (time_now_ns() > deadline)
+            return -ETIME;
+        wait_flag_until(&kicked, deadline);
+    }
+}
