@@ -6,10 +6,11 @@ BUILD       ?= build
 CC          ?= gcc
 OPT         ?= -O2
 SAN         ?=
-DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config
+DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config \
+	xenstore-utils
 
 WARN     := -Wall -Wextra -Werror
-HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -pthread $(SAN)
+HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -Ixenstore/lib -pthread $(SAN)
 HOST_LDFLAGS := -pthread $(SAN)
 
 # Guest kernel: freestanding, no red zone, no SSE, linked 1:1 at 1 MiB.
@@ -56,10 +57,11 @@ $(BUILD)/lib/libdom0.a: $(DOM0_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/xenolith: $(BUILD)/obj/hypervisor/main.o $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a
+$(BUILD)/bin/xenolith: $(BUILD)/obj/hypervisor/main.o $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a \
+		$(BUILD)/lib/libxenolith-xenstore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^
-$(BUILD)/bin/xl: $(XL_OBJS) $(BUILD)/lib/libdom0.a
+$(BUILD)/bin/xl: $(XL_OBJS) $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lyajl
 
@@ -96,9 +98,10 @@ UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a | deps
+HOST_LIBS := $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
+$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a \
+	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(HOST_LIBS) \
 		$(HOST_LDFLAGS) -lcmocka -lyajl
 
 # ---- Test tools: tests/tools/*.c, standalone host programs the tests drive
@@ -106,18 +109,71 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
 .PHONY: tool-bins
 tool-bins: $(TOOL_BINS)
-$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/lib/libdom0.a | deps
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/lib/libdom0.a $(HOST_LDFLAGS)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a $(HOST_LDFLAGS)
 
 # ---- Benchmarks' host-side programs
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/bin/%)
 .PHONY: bench-bins
 bench-bins: $(BENCH_BINS)
-$(BUILD)/bench/bin/%: bench/%.c $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a | deps
+$(BUILD)/bench/bin/%: bench/%.c $(HOST_LIBS) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a $(HOST_LDFLAGS)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIBS) $(HOST_LDFLAGS)
+
+# ---- xenstore: xenstored, our libxenstore, their unit tests and test tools.
+# xenstored's objects but main.o form libxenstored.a, which the cmocka suites
+# in tests/unit/xenstore link; the client library's headers live beside it in
+# xenstore/lib, so -Ixenstore/lib picks our xenstore.h over /usr/include's.
+# The pattern rules below are more specific than the generic unit and tool
+# rules (shorter stem), so make prefers them for these targets.
+XS_DAEMON_SRCS := $(filter-out xenstore/xenstored/main.c,$(wildcard xenstore/xenstored/*.c))
+XS_DAEMON_OBJS := $(XS_DAEMON_SRCS:%.c=$(BUILD)/obj/%.o)
+XS_LIB_SRCS    := $(wildcard xenstore/lib/*.c)
+XS_LIB_OBJS    := $(XS_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+XS_LIBS        := $(BUILD)/lib/libxenstored.a $(BUILD)/lib/libxenolith-xenstore.a
+XS_TEST_HDRS   := $(wildcard tests/unit/xenstore/*.h xenstore/xenstored/*.h xenstore/lib/*.h)
+all: $(BUILD)/bin/xenstored $(XS_LIBS)
+
+$(BUILD)/lib/libxenstored.a: $(XS_DAEMON_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/lib/libxenolith-xenstore.a: $(XS_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/bin/xenstored: $(BUILD)/obj/xenstore/xenstored/main.o $(BUILD)/lib/libxenstored.a \
+		$(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^
+$(BUILD)/tests/unit/xenstore/%: tests/unit/xenstore/%.c $(XS_LIBS) $(XS_TEST_HDRS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/unit -Ixenstore/xenstored -Ixenstore/lib -o $@ $< $(XS_LIBS) \
+		$(BUILD)/lib/libdom0.a \
+		$(HOST_LDFLAGS) -lcmocka
+$(BUILD)/tests/tools/xs_%: tests/tools/xs_%.c $(BUILD)/lib/libxenolith-xenstore.a | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ixenstore/lib -o $@ $< $(BUILD)/lib/libxenolith-xenstore.a $(HOST_LDFLAGS)
+
+# ---- xenconsoled: the console backend (pv-backends/xenconsoled) and its
+# cmocka suites (tests/unit/xenconsoled), which link its objects but main.o.
+# The unit rule is more specific than the generic one (shorter stem).
+XCD_SRCS := $(filter-out pv-backends/xenconsoled/main.c,$(wildcard pv-backends/xenconsoled/*.c))
+XCD_OBJS := $(XCD_SRCS:%.c=$(BUILD)/obj/%.o)
+XCD_LIBS := $(BUILD)/lib/libxenconsoled.a $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
+all: $(BUILD)/bin/xenconsoled
+
+$(BUILD)/lib/libxenconsoled.a: $(XCD_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/bin/xenconsoled: $(BUILD)/obj/pv-backends/xenconsoled/main.o $(XCD_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_LDFLAGS) -o $@ $^
+$(BUILD)/tests/unit/xenconsoled/%: tests/unit/xenconsoled/%.c $(XCD_LIBS) \
+		$(wildcard pv-backends/xenconsoled/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/unit -Ipv-backends/xenconsoled -o $@ $< $(XCD_LIBS) \
+		$(HOST_LDFLAGS) -lcmocka
 
 # ---- Entry points
 test: all

@@ -20,6 +20,8 @@ GUEST=$B/guest/xenolith-guest
 RAW_KVM=$B/bench/bin/raw_kvm
 HOST_COMPUTE=$B/bench/bin/host_compute
 PINGPONG=$B/tests/tools/evtchn_pingpong
+GNTTAB_RATE=$B/bench/bin/gnttab_rate
+XS_BENCH=$B/bench/bin/xenstore_bench
 RESULTS=$B/bench/results.json
 WORK=$B/bench/work                  # configs, program outputs, the table's rows
 export XENOLITH_RUNDIR=$B/bench/run # our own daemon: socket, logs, pid file
@@ -33,6 +35,8 @@ CREATE_DESTROY_N=30                 # domain_create_destroy_rate
 COMPUTE_ITERS=100000000 COMPUTE_REPS=5
 EVTCHN_RUNS=3 EVTCHN_ITERS=20000      # evtchn_roundtrip_dom0
 JITTER_TICKS=2000                     # timer_jitter
+GNTTAB_PAGES=64 GNTTAB_ITERS=2000 GNTTAB_REPS=5 # grant_map_unmap_rate(_batch32)
+XS_ITERS=2000                       # xenstore_*: requests per client per figure
 GUEST_TIMEOUT_S=20                  # a guest must report within this
 POLL_S=0.001                        # console-log poll interval (~1.1 ms in practice)
 
@@ -253,6 +257,30 @@ measure_evtchn_roundtrip_dom0() {
         'ratio<=1.3' "median of $EVTCHN_RUNS runs x $EVTCHN_ITERS round trips; limit evtchn_limit_us"
 }
 
+# Guest <-> guest: two guests set up a channel through xenstore (this script
+# as their toolstack) and bounce notifications (app=evtchn-peer).
+measure_evtchn_roundtrip_domu() {
+    local i a b port per_run=()
+    export XENSTORED_PATH=$XENOLITH_RUNDIR/xenstored.sock
+    for ((i = 0; i < EVTCHN_RUNS; i++)); do
+        create_guest evtchn_roundtrip_domu "pong$i" "app=evtchn-peer role=pong count=$EVTCHN_ITERS"
+        create_guest evtchn_roundtrip_domu "ping$i" "app=evtchn-peer role=ping count=$EVTCHN_ITERS"
+        a=$("$XL" list "ping$i" | awk -v n="ping$i" '$1 == n { print $2 }')
+        b=$("$XL" list "pong$i" | awk -v n="pong$i" '$1 == n { print $2 }')
+        xenstore-write "/local/domain/$b/data/peer" "$a" ||
+            die evtchn_roundtrip_domu "xenstore-write failed (is xenstored up?)"
+        wait_console evtchn_roundtrip_domu "pong$i" '^evtchn-peer: pong offers port'
+        port=$(xenstore-read "/local/domain/$b/data/port")
+        xenstore-write "/local/domain/$a/data/peer" "$b" "/local/domain/$a/data/peer-port" "$port"
+        wait_console evtchn_roundtrip_domu "ping$i" '^evtchn-peer: [0-9]+ round trips with d[0-9]+, none lost'
+        per_run+=("$(echo "$LINE" | sed -n 's/.* \([0-9.]*\) us each.*/\1/p')")
+        wait_gone evtchn_roundtrip_domu "ping$i"
+        wait_gone evtchn_roundtrip_domu "pong$i"
+    done
+    record evtchn_roundtrip_domu "$(printf '%s\n' "${per_run[@]}" | median)" us "$EVTCHN_LIMIT_US" \
+        - "median of $EVTCHN_RUNS runs x $EVTCHN_ITERS guest-guest round trips; limit evtchn_limit_us"
+}
+
 # A 1 ms periodic guest timer: median |error| against the ideal schedule.
 measure_timer_jitter() {
     create_guest timer_jitter jitter "app=timerjitter period_us=1000 count=$JITTER_TICKS"
@@ -260,6 +288,46 @@ measure_timer_jitter() {
     record timer_jitter "$(echo "$LINE" | sed -n 's/.*median |error| \([0-9.]*\) us.*/\1/p')" us null - \
         "guest, $JITTER_TICKS ticks of a 1 ms VCPUOP periodic timer; p99 and max in its console"
     wait_gone timer_jitter jitter
+}
+
+# Dom0 grant maps: a guest grants GNTTAB_PAGES pages to Dom0 (app=grant-offer
+# hold=1); a Dom0 program maps, touches and unmaps them one page and 32 pages
+# at a time (bench/gnttab_rate). No host limit: a map and an unmap are one
+# control-socket round trip each, so the figure follows the round trip.
+measure_grant_map_unmap_rate() {
+    local domid ref out single batch
+    create_guest grant_map_unmap_rate grants "app=grant-offer count=$GNTTAB_PAGES hold=1 idle_s=300"
+    wait_console grant_map_unmap_rate grants '^grant-offer: domid [0-9]+ port [0-9]+ refs [0-9]+ count'
+    domid=$(echo "$LINE" | awk '{ print $3 }')
+    ref=$(echo "$LINE" | awk '{ print $7 }')
+    out=$("$GNTTAB_RATE" "$domid" "$ref" "$GNTTAB_PAGES" --iters "$GNTTAB_ITERS" \
+        --reps "$GNTTAB_REPS" 2>&1) || die grant_map_unmap_rate "gnttab_rate failed: $out"
+    echo "$out"
+    single=$(echo "$out" | awk '$1 == "grant_map_unmap_rate" { sub("median=", "", $2); print $2 }')
+    batch=$(echo "$out" | awk '$1 == "grant_map_unmap_rate_batch32" { sub("median=", "", $2); print $2 }')
+    record grant_map_unmap_rate "$single" pages/s null - \
+        "median of $GNTTAB_REPS reps x $GNTTAB_ITERS map+touch+unmap of 1 page (Dom0 libxc)"
+    record grant_map_unmap_rate_batch32 "$batch" pages/s null - \
+        "median of $GNTTAB_REPS reps x $((GNTTAB_ITERS / 8 + 1)) map+touch+unmap of 32 pages"
+    "$XL" destroy grants >/dev/null 2>&1 || die grant_map_unmap_rate "xl destroy grants failed"
+}
+
+# The stack's own xenstored (with its state file, so every batch of writes
+# waits for an fsync) through our libxenstore, 1 and 8 clients; the limit
+# is an AF_UNIX request/reply round trip with the same message sizes
+# against a one-thread epoll echo server, measured in the same run
+# (bench/xenstore_bench.c).
+measure_xenstore() {
+    local out name value limit unit
+    out=$(XENSTORED_PATH=$XENOLITH_RUNDIR/xenstored.sock "$XS_BENCH" --iters "$XS_ITERS" 2>&1) ||
+        die xenstore "xenstore_bench failed: $out"
+    echo "$out"
+    while read -r name value limit; do
+        unit=ops/s
+        case $name in *latency*) unit=us ;; esac
+        record "$name" "$value" "$unit" "$limit" - \
+            "xenstore_bench, $XS_ITERS requests per client; limit AF_UNIX round trips, same sizes"
+    done <<<"$out"
 }
 
 # ---- output
@@ -299,7 +367,7 @@ main() {
         exit 0
     fi
     local f
-    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG"; do
+    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG" "$GNTTAB_RATE" "$XS_BENCH"; do
         [ -f "$f" ] || die setup "$f is missing: run make first"
     done
 
@@ -322,7 +390,10 @@ main() {
     measure_create_destroy_rate
     measure_guest_compute
     measure_evtchn_roundtrip_dom0
+    measure_evtchn_roundtrip_domu
     measure_timer_jitter
+    measure_grant_map_unmap_rate
+    measure_xenstore
 
     print_table
     write_json

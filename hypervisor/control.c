@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "evtchn.h"
 #include "evtchn_kick.h"
+#include "gnttab_dom0.h"
 #include "host.h"
 #include "kvm.h"
 #include "log.h"
@@ -79,7 +80,11 @@ static int op_domain_create(const void *in, uint32_t n, struct control_reply *r)
         out_put(r, why, (uint32_t)strlen(why) + 1);
         return rc;
     }
-    struct xlctl_domid out = {.domid = d->domid};
+    struct xlctl_domain_created out = {
+        .domid = d->domid,
+        .store_evtchn = (uint32_t)d->hvm_params[HVM_PARAM_STORE_EVTCHN],
+        .console_evtchn = (uint32_t)d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN],
+    };
     out_put(r, &out, sizeof(out));
     return 0;
 }
@@ -262,9 +267,52 @@ static int op_evtchn_close(const void *in, uint32_t n, struct control_reply *r)
     return evtchn_dom0_close(e.port, r->client);
 }
 
+static int op_gnttab_map(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    static struct xlctl_gnttab_map m;
+    static struct xlctl_gnttab_map_out out;
+    memcpy(&m, in, sizeof(m));
+    int rc = gnttab_dom0_map(&m, r->client, &out, &r->fd);
+    if (rc == 0)
+        out_put(r, &out, sizeof(out));
+    return rc;
+}
+
+static int op_gnttab_unmap(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_gnttab_unmap u;
+    struct xlctl_gnttab_unmap_out out;
+    memcpy(&u, in, sizeof(u));
+    int rc = gnttab_dom0_unmap(&u, r->client, &out);
+    if (rc == 0)
+        out_put(r, &out, sizeof(out));
+    return rc;
+}
+
+/* Variable size: the segments, then the bytes going to guests. */
+static int op_gnttab_copy(const void *in, uint32_t n, struct control_reply *r)
+{
+    static struct xlctl_gnttab_copy c;
+    if (n < sizeof(c))
+        return -EINVAL;
+    memcpy(&c, in, sizeof(c));
+    uint32_t got = 0;
+    int rc = gnttab_dom0_copy(&c, (const uint8_t *)in + sizeof(c), n - (uint32_t)sizeof(c),
+                              r->payload + sizeof(c), XLCTL_MAX_PAYLOAD - (uint32_t)sizeof(c),
+                              &got);
+    if (rc == 0) {
+        memcpy(r->payload, &c, sizeof(c));
+        r->len = (uint32_t)sizeof(c) + got;
+    }
+    return rc;
+}
+
 void control_client_gone(uint32_t client)
 {
     evtchn_dom0_close_owned(client);
+    gnttab_dom0_unmap_owned(client);
 }
 
 static int op_daemon_stop(const void *in, uint32_t n, struct control_reply *r)
@@ -295,6 +343,9 @@ static const struct {
     [XLCTL_OP_EVTCHN_BIND_INTERDOMAIN] = {op_evtchn_bind_interdomain, sizeof(struct xlctl_evtchn)},
     [XLCTL_OP_EVTCHN_NOTIFY] = {op_evtchn_notify, sizeof(struct xlctl_evtchn)},
     [XLCTL_OP_EVTCHN_CLOSE] = {op_evtchn_close, sizeof(struct xlctl_evtchn)},
+    [XLCTL_OP_GNTTAB_MAP] = {op_gnttab_map, sizeof(struct xlctl_gnttab_map)},
+    [XLCTL_OP_GNTTAB_UNMAP] = {op_gnttab_unmap, sizeof(struct xlctl_gnttab_unmap)},
+    [XLCTL_OP_GNTTAB_COPY] = {op_gnttab_copy, ANY_SIZE},
 };
 
 void control_handle(const uint8_t *req, size_t len, struct control_reply *r)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "evtchn_kick.h"
 #include "kvm.h"
 #include "log.h"
+#include "services.h"
 #include "vcpu.h"
 #include "vtime.h"
 
@@ -139,10 +141,17 @@ static int open_kvm(void)
     }
     vcpu_signals_init();
     int rc = domain_system_init();
+    /* The helper threads take no signal: one they left unblocked would be
+     * theirs to take (a SIGCHLD discarded there, and a dead Dom0 service
+     * never restarted), not the event loop's signalfd's. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     if (rc == 0)
         rc = vtime_init();
     if (rc == 0)
         rc = evtchn_kick_init();
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
         snprintf(fail_reason, sizeof(fail_reason), "event channels and timers: %s", strerror(-rc));
         return -1;
@@ -186,6 +195,7 @@ static int open_loop(void)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD); /* a Dom0 service died */
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     dm.signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -205,6 +215,11 @@ static int open_loop(void)
     return 0;
 }
 
+static int start_services(void)
+{
+    return services_start(dm.rundir, fail_reason, sizeof(fail_reason)) < 0 ? -1 : 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(void);
@@ -215,6 +230,7 @@ static const struct {
     {"KVM", open_kvm},
     {"control socket", open_control_socket},
     {"event loop", open_loop},
+    {"Dom0 services", start_services},
 };
 
 static void close_fd(int *fd)
@@ -228,6 +244,7 @@ static void close_fd(int *fd)
 static void stop_all(void)
 {
     domain_destroy_all();
+    services_stop();
     evtchn_kick_shutdown();
     vtime_shutdown();
     for (int i = 0; i < MAX_CONNS; i++)
@@ -424,8 +441,13 @@ static void main_loop(void)
                 handle_shutdowns();
             } else if (tag == TAG_SIGNAL) {
                 struct signalfd_siginfo si;
-                if (read(dm.signal_fd, &si, sizeof(si)) == sizeof(si))
-                    log_info("signal %u: stopping", si.ssi_signo);
+                if (read(dm.signal_fd, &si, sizeof(si)) != sizeof(si))
+                    continue;
+                if (si.ssi_signo == SIGCHLD) {
+                    services_reap();
+                    continue;
+                }
+                log_info("signal %u: stopping", si.ssi_signo);
                 dm.stopping = 1;
             } else if (tag < MAX_CONNS && dm.conns[tag].fd >= 0) {
                 serve_conn(&dm.conns[tag]);

@@ -15,6 +15,9 @@
 
 #include "host.h"
 #include "evtchn.h"
+#include "libxl/xs_domain.h"
+#include "gnttab.h"
+#include "gnttab_dom0.h"
 #include "kvm.h"
 #include "log.h"
 #include "vcpu.h"
@@ -87,6 +90,26 @@ void domain_wake_pollers(struct domain *d)
 struct domain *domain_by_id(uint32_t domid)
 {
     return domid <= DOMAIN_MAX_DOMID ? table[domid] : NULL;
+}
+
+void domain_register_for_test(struct domain *d)
+{
+    pthread_rwlock_wrlock(&table_lock);
+    if (d->domid >= 1 && d->domid <= DOMAIN_MAX_DOMID && !table[d->domid]) {
+        table[d->domid] = d;
+        nr_domains++;
+    }
+    pthread_rwlock_unlock(&table_lock);
+}
+
+void domain_unregister_for_test(struct domain *d)
+{
+    pthread_rwlock_wrlock(&table_lock);
+    if (d->domid <= DOMAIN_MAX_DOMID && table[d->domid] == d) {
+        table[d->domid] = NULL;
+        nr_domains--;
+    }
+    pthread_rwlock_unlock(&table_lock);
 }
 
 struct domain *domain_by_name(const char *name)
@@ -178,6 +201,9 @@ static int open_console_log(struct domain *d)
 static void free_domain(struct domain *d)
 {
     evtchn_destroy(d);
+    if (d->gnttab)
+        gnttab_dom0_domain_gone(d); /* Dom0's maps of it become orphans */
+    gnttab_destroy(d);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vcpu_free(d->vcpus[i]);
@@ -236,6 +262,24 @@ static void stop_vcpus(struct domain *d)
         vcpu_join(d->vcpus[i]);
 }
 
+/*
+ * As Xen's domain builder does: an unbound port in the guest for xenstored
+ * and one for the console backend, both in Dom0, announced in HVM params
+ * (and in start_info by our builder). Ports 1 and 2 of every domain.
+ */
+static int alloc_service_ports(struct domain *d)
+{
+    uint32_t store, console;
+    int rc = evtchn_alloc_unbound(d, 0, &store);
+    if (rc == 0)
+        rc = evtchn_alloc_unbound(d, 0, &console);
+    if (rc < 0)
+        return rc;
+    d->hvm_params[HVM_PARAM_STORE_EVTCHN] = store;
+    d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = console;
+    return 0;
+}
+
 static int validate_create(const struct xlctl_domain_create *req, char *why, size_t whylen)
 {
     if (!name_is_valid(req->name)) {
@@ -257,6 +301,10 @@ static int validate_create(const struct xlctl_domain_create *req, char *why, siz
     if (req->on_poweroff > XLCTL_ACTION_PRESERVE || req->on_reboot > XLCTL_ACTION_PRESERVE ||
         req->on_crash > XLCTL_ACTION_PRESERVE) {
         snprintf(why, whylen, "unknown on_poweroff/on_reboot/on_crash action");
+        return -EINVAL;
+    }
+    if (req->max_grant_frames > XLCTL_GNTTAB_MAX_FRAMES) {
+        snprintf(why, whylen, "max_grant_frames must be 1..%u", XLCTL_GNTTAB_MAX_FRAMES);
         return -EINVAL;
     }
     if (nr_domains >= DOMAIN_MAX_DOMAINS) {
@@ -316,6 +364,12 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
     }
     d->shared = guest_mem_xen_page(&d->mem, GUEST_XEN_SHARED_INFO);
     physmap_init(&d->physmap);
+    rc = gnttab_init(d, req->max_grant_frames);
+    if (rc < 0) {
+        snprintf(why, whylen, "allocating the grant table: %s", strerror(-rc));
+        free_domain(d);
+        return rc;
+    }
     rc = evtchn_init(d);
     if (rc < 0) {
         snprintf(why, whylen, "allocating event channels: %s", strerror(-rc));
@@ -323,6 +377,12 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
         return rc;
     }
     vtime_update_wallclock(d);
+    rc = alloc_service_ports(d);
+    if (rc < 0) {
+        snprintf(why, whylen, "allocating the xenstore and console event channels: %s", strerror(-rc));
+        free_domain(d);
+        return rc;
+    }
     rc = open_console_log(d);
     if (rc < 0) {
         snprintf(why, whylen, "opening console log in %s: %s", console_dir, strerror(-rc));
@@ -345,6 +405,42 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
     return 0;
 }
 
+struct xs_release {
+    uint32_t domid;
+    uint8_t uuid[16];
+};
+
+static void *xs_release_main(void *arg)
+{
+    struct xs_release *r = arg;
+    xs_domain_destroy(r->domid, r->uuid);
+    free(r);
+    return NULL;
+}
+
+/*
+ * xenstored forgets the domain (@releaseDomain) and its nodes go, as
+ * libxl's destroy does. On a thread of its own: xenstored answers RELEASE
+ * only after closing the domain's event channel, which is a request to
+ * this daemon, so the main thread must not wait for it. Quiet when
+ * xenstored is not running.
+ */
+static void release_in_xenstore(uint32_t domid, const uint8_t *uuid)
+{
+    struct xs_release *r = malloc(sizeof(*r));
+    pthread_t t;
+    pthread_attr_t attr;
+    if (!r)
+        return;
+    r->domid = domid;
+    memcpy(r->uuid, uuid, sizeof(r->uuid));
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, xs_release_main, r) != 0)
+        free(r);
+    pthread_attr_destroy(&attr);
+}
+
 void domain_destroy(struct domain *d)
 {
     stop_vcpus(d);
@@ -354,6 +450,7 @@ void domain_destroy(struct domain *d)
     table[d->domid] = NULL;
     nr_domains--;
     pthread_rwlock_unlock(&table_lock);
+    release_in_xenstore(d->domid, d->uuid);
     log_info("d%u: destroyed '%s'", d->domid, d->name);
     free_domain(d);
 }

@@ -30,6 +30,7 @@
 
 struct vcpu;
 struct evtchn_table;
+struct gnttab;
 
 struct domain {
     uint32_t domid;
@@ -45,6 +46,7 @@ struct domain {
     struct shared_info *shared;  /* hypervisor page 0 of mem */
     struct evtchn_table *evtchn;
     struct physmap physmap;
+    struct gnttab *gnttab;       /* grant table v1 (gnttab.h) */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;         /* vCPUs park and wake on it */
@@ -96,6 +98,11 @@ void domain_destroy(struct domain *d);
 void domain_destroy_all(void);
 
 struct domain *domain_by_id(uint32_t domid);
+/* Unit tests only: put a domain built without KVM (tests/unit/hypervisor/
+ * fake_domain.h) into the table under d->domid so domain_by_id() and event
+ * channels find it, and take it out again. The daemon never calls these. */
+void domain_register_for_test(struct domain *d);
+void domain_unregister_for_test(struct domain *d);
 struct domain *domain_by_name(const char *name);
 unsigned domain_count(void);
 /* Calls fn for each domain in domid order. */

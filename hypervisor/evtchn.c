@@ -220,6 +220,10 @@ int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, uint32_t *p
         return -EINVAL;
     if (!evtchn_virq_is_per_vcpu(virq) && vcpu != 0)
         return -EINVAL;
+    /* Global VIRQs belong to Dom0 (the host's services) as on Xen, where
+     * the hardware domain owns them unless reassigned; ARGO is anyone's. */
+    if (!evtchn_virq_is_per_vcpu(virq) && virq != VIRQ_ARGO && d->domid != 0)
+        return -EBUSY;
     if (!vcpu_exists(d, vcpu))
         return -ENOENT;
     struct evtchn_table *t = d->evtchn;
@@ -255,8 +259,11 @@ int evtchn_bind_ipi(struct domain *d, uint32_t vcpu, uint32_t *port)
 static void free_port(struct domain *d, uint32_t port, struct domain *peer)
 {
     struct evtchn *c = &d->evtchn->port[port];
-    if (c->state == EVTCHNSTAT_virq && d->evtchn->virq_port[c->notify_vcpu][c->virq] == port)
-        d->evtchn->virq_port[c->notify_vcpu][c->virq] = 0;
+    if (c->state == EVTCHNSTAT_virq) {
+        uint32_t v = evtchn_virq_is_per_vcpu(c->virq) ? c->notify_vcpu : 0;
+        if (d->evtchn->virq_port[v][c->virq] == port)
+            d->evtchn->virq_port[v][c->virq] = 0;
+    }
     if (c->state == EVTCHNSTAT_interdomain && peer) {
         struct evtchn *pc = &peer->evtchn->port[c->remote_port];
         if (d->domid == 0 && peer->domid != 0)
@@ -403,8 +410,8 @@ int evtchn_bind_vcpu(struct domain *d, uint32_t port, uint32_t vcpu)
             rc = -EINVAL;
             break;
         }
-        t->virq_port[c->notify_vcpu][c->virq] = 0;
-        t->virq_port[vcpu][c->virq] = (uint16_t)port;
+        /* A global VIRQ stays bound in vCPU 0's table, as on Xen; only
+         * the vCPU it notifies moves. */
         c->notify_vcpu = (uint16_t)vcpu;
         break;
     default:
@@ -452,6 +459,8 @@ void evtchn_raise_virq(struct domain *d, uint32_t vcpu, uint32_t virq)
 {
     if (vcpu >= XLCTL_MAX_VCPUS || virq >= NR_VIRQS)
         return;
+    if (!evtchn_virq_is_per_vcpu(virq))
+        vcpu = 0; /* global VIRQs are kept in vCPU 0's table */
     struct evtchn_table *t = d->evtchn;
     pthread_mutex_lock(&t->lock);
     uint32_t port = t->virq_port[vcpu][virq];

@@ -9,10 +9,17 @@
 #include "evtchn.h"
 #include "hypercall.h"
 
-/* A guest may only name itself. */
-static bool is_self(struct hcall_ctx *c, domid_t dom)
+/* A guest may only name itself. As on Xen the domain is looked up before
+ * the permission check: one that does not exist is -ESRCH, another
+ * domain -EPERM. */
+static int check_dom(struct hcall_ctx *c, domid_t dom)
 {
-    return dom == DOMID_SELF || dom == c->d->domid;
+    if (dom == DOMID_SELF || dom == c->d->domid)
+        return 0;
+    domains_read_lock();
+    bool exists = domain_evtchn_peer(dom) != NULL;
+    domains_read_unlock();
+    return exists ? -EPERM : -ESRCH;
 }
 
 #define COPY_IN(c, arg, s)  do { if (hcall_copy_from(c, &(s), arg, sizeof(s)) < 0) return -EFAULT; } while (0)
@@ -22,9 +29,10 @@ static long op_alloc_unbound(struct hcall_ctx *c, uint64_t arg)
 {
     struct evtchn_alloc_unbound a;
     COPY_IN(c, arg, a);
-    if (!is_self(c, a.dom))
-        return -EPERM;
-    int rc = evtchn_alloc_unbound(c->d, a.remote_dom, &a.port);
+    int rc = check_dom(c, a.dom);
+    if (rc < 0)
+        return rc;
+    rc = evtchn_alloc_unbound(c->d, a.remote_dom, &a.port);
     return rc < 0 ? rc : COPY_OUT(c, arg, a);
 }
 
@@ -56,9 +64,10 @@ static long op_status(struct hcall_ctx *c, uint64_t arg)
 {
     struct evtchn_status st;
     COPY_IN(c, arg, st);
-    if (!is_self(c, st.dom))
-        return -EPERM;
-    int rc = evtchn_status(c->d, st.port, &st);
+    int rc = check_dom(c, st.dom);
+    if (rc < 0)
+        return rc;
+    rc = evtchn_status(c->d, st.port, &st);
     return rc < 0 ? rc : COPY_OUT(c, arg, st);
 }
 
@@ -99,8 +108,9 @@ long hcall_event_channel_op(struct hcall_ctx *c, const uint64_t *args)
     case EVTCHNOP_reset: {
         struct evtchn_reset r;
         COPY_IN(c, arg, r);
-        if (!is_self(c, r.dom))
-            return -EPERM;
+        int rc = check_dom(c, r.dom);
+        if (rc < 0)
+            return rc;
         evtchn_reset(c->d);
         return 0;
     }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "gnttab.h"
 #include "hypercall.h"
 #include "xenolith/boot.h"
 
@@ -52,7 +53,8 @@ static long memory_map(struct hcall_ctx *c, uint64_t arg)
 }
 
 /* XENMEM_add_to_physmap: place a hypervisor page at a GFN of the guest's
- * choosing (physmap.h). Grant frames join when grant tables do. */
+ * choosing (physmap.h): shared_info, or a grant frame, which grows the
+ * grant table to take it (gnttab.h). */
 static long add_to_physmap(struct hcall_ctx *c, uint64_t arg)
 {
     struct xen_add_to_physmap x;
@@ -66,6 +68,14 @@ static long add_to_physmap(struct hcall_ctx *c, uint64_t arg)
         if (x.idx != 0)
             return -EINVAL;
         idx = GUEST_XEN_SHARED_INFO;
+        break;
+    case XENMAPSPACE_grant_table:
+        /* v1 only: a status frame (idx | XENMAPIDX_grant_table_status)
+         * is past every limit, hence -EINVAL as on Xen with v1. */
+        if (!c->d->gnttab || x.idx >= GUEST_GRANT_MAX_FRAMES ||
+            gnttab_grow(c->d->gnttab, (unsigned)x.idx + 1) < 0)
+            return -EINVAL;
+        idx = GUEST_XEN_GRANT_FIRST + (unsigned)x.idx;
         break;
     default:
         return hcall_unimplemented(c, "add_to_physmap space", x.space);

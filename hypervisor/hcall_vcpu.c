@@ -93,14 +93,20 @@ static long up_or_down(struct hcall_ctx *c, struct vcpu *v, bool up)
     struct domain *d = c->d;
     pthread_mutex_lock(&d->lock);
     long rc = 0;
+    bool any_online = false;
     if (up && !v->initialised)
         rc = -EINVAL;
     else
         v->online = up;
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        any_online |= d->vcpus[i]->online;
     pthread_cond_broadcast(&d->cond);
     pthread_mutex_unlock(&d->lock);
-    if (rc == 0 && !up)
+    if (rc == 0 && !up) {
         vcpu_kick(v); /* leaves KVM_RUN and parks */
+        if (!any_online)
+            domain_shutdown(d, SHUTDOWN_poweroff); /* the last vCPU went down */
+    }
     return rc;
 }
 

@@ -37,7 +37,7 @@ static const struct {
     [__HYPERVISOR_xen_version] = {"xen_version", hcall_xen_version},
     [__HYPERVISOR_console_io] = {"console_io", hcall_console_io},
     [__HYPERVISOR_physdev_op_compat] = {"physdev_op_compat", NULL},
-    [__HYPERVISOR_grant_table_op] = {"grant_table_op", NULL},
+    [__HYPERVISOR_grant_table_op] = {"grant_table_op", hcall_grant_table_op},
     [__HYPERVISOR_vm_assist] = {"vm_assist", NULL},
     [__HYPERVISOR_update_va_mapping_otherdomain] = {"update_va_mapping_otherdomain", NULL},
     [__HYPERVISOR_iret] = {"iret", NULL},

@@ -48,6 +48,7 @@ long hcall_memory_op(struct hcall_ctx *c, const uint64_t *args);
 long hcall_hvm_op(struct hcall_ctx *c, const uint64_t *args);
 long hcall_event_channel_op(struct hcall_ctx *c, const uint64_t *args);
 long hcall_set_timer_op(struct hcall_ctx *c, const uint64_t *args);
+long hcall_grant_table_op(struct hcall_ctx *c, const uint64_t *args);
 
 /* Fills a hypercall page (4 KiB) with Xen-layout stubs that exit through
  * XL_HYPERCALL_PORT (include/xenolith/boot.h). */

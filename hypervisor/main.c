@@ -164,6 +164,7 @@ static int cmd_stop(void)
 static int cmd_env(void)
 {
     printf("export XENOLITH_RUNDIR=%s\n", xc_default_rundir());
+    printf("export XENSTORED_PATH=%s/xenstored.sock\n", xc_default_rundir());
     return 0;
 }
 

@@ -136,3 +136,16 @@ uint64_t physmap_gfn(struct physmap *pm, unsigned idx)
     pthread_mutex_unlock(&pm->lock);
     return g;
 }
+
+int physmap_find(struct physmap *pm, uint64_t gfn)
+{
+    int idx = -1;
+    if (gfn == PHYSMAP_NO_GFN)
+        return -1;
+    pthread_mutex_lock(&pm->lock);
+    for (unsigned i = 0; i < GUEST_XEN_PAGES && idx < 0; i++)
+        if (pm->gfn[i] == gfn)
+            idx = (int)i;
+    pthread_mutex_unlock(&pm->lock);
+    return idx;
+}

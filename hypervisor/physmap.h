@@ -41,4 +41,7 @@ int physmap_place(struct physmap *pm, struct guest_mem *m, int vm_fd, unsigned i
 /* The GFN where xen page idx is placed, or PHYSMAP_NO_GFN. */
 uint64_t physmap_gfn(struct physmap *pm, unsigned idx);
 
+/* The xen page placed at gfn, or -1 if none is. */
+int physmap_find(struct physmap *pm, uint64_t gfn);
+
 #endif

@@ -48,13 +48,12 @@ void vtime_tsc_scale(uint32_t tsc_khz, uint32_t *mul, int8_t *shift)
     /* ns per tick as a 32.32 fraction: 10^6 / kHz. */
     uint64_t m = (1000000ull << 32) / khz;
     int s = 0;
+    /* A TSC slower than 1 GHz needs a left shift of the delta to keep mul
+     * in 32 bits. A faster one fits as it is: a right shift would throw
+     * away low bits of the delta, which costs accuracy for nothing. */
     while (m >= (1ull << 32)) {
         m >>= 1;
         s++;
-    }
-    while (m < (1ull << 31) && s > -31) {
-        m <<= 1;
-        s--;
     }
     *mul = (uint32_t)m;
     *shift = (int8_t)s;

@@ -210,7 +210,7 @@ static int request(uint32_t type, const char *path, const char *value, size_t vl
     int rc = transact(type, body, (uint32_t)(plen + vlen), reply ? reply : scratch,
                       reply ? cap : sizeof(scratch));
     drop_lock();
-    return rc;
+    return !reply && rc > 0 ? 0 : rc; /* "OK": success without data */
 }
 
 int xenbus_read(const char *path, char *buf, size_t len)
@@ -255,6 +255,35 @@ int xenbus_rm(const char *path)
 int xenbus_directory(const char *path, char *buf, size_t len)
 {
     return request(XS_DIRECTORY, path, 0, 0, buf, len);
+}
+
+int xenbus_reconnect(void)
+{
+    if (!ring)
+        return -ENOSYS;
+    uint32_t features = __atomic_load_n(&ring->server_features, __ATOMIC_ACQUIRE);
+    if (!(features & XENSTORE_SERVER_FEATURE_RECONNECTION))
+        return -ENOSYS;
+    uint64_t deadline = time_now_ns() + REPLY_TIMEOUT_NS;
+    int rc = 0;
+    take_lock();
+    __atomic_store_n(&ring->connection, XENSTORE_RECONNECT, __ATOMIC_RELEASE);
+    evtchn_notify(port);
+    for (;;) {
+        kicked = 0;
+        if (__atomic_load_n(&ring->connection, __ATOMIC_ACQUIRE) == XENSTORE_CONNECTED)
+            break;
+        if (wait_ring(deadline) < 0) {
+            rc = -ETIME;
+            break;
+        }
+    }
+    if (rc == 0) {
+        nwatches = 0; /* their watches are gone; so are queued events */
+        broken = false;
+    }
+    drop_lock();
+    return rc;
 }
 
 int xenbus_watch(const char *path, const char *token)

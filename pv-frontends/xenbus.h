@@ -28,6 +28,12 @@ int xenbus_rm(const char *path);
 /* Child names, each NUL-terminated, into buf; returns the bytes used. */
 int xenbus_directory(const char *path, char *buf, size_t len);
 
+/* The ring's reconnect handshake (xenstore-ring.txt): xenstored drops our
+ * watches, transactions and anything half sent, empties the ring and
+ * says "connected" again. -ENOSYS if it does not offer the feature,
+ * -ETIME if it does not answer. */
+int xenbus_reconnect(void);
+
 int xenbus_watch(const char *path, const char *token);
 int xenbus_unwatch(const char *path, const char *token);
 /* Waits up to timeout_ns for a watch event with this token; copies the

@@ -130,7 +130,9 @@ static int build_pv64(struct xc *xc, const struct xl_build_args *a, const struct
     snprintf(si->magic, sizeof(si->magic), "xen-3.0-x86_64");
     si->nr_pages = (map->layout.low_bytes + map->layout.high_bytes) / PAGE;
     si->store_mfn = XL_SPECIAL_PFN_BASE + XL_SPECIAL_XENSTORE;
+    si->store_evtchn = a->store_evtchn;
     si->console.domU.mfn = XL_SPECIAL_PFN_BASE + XL_SPECIAL_CONSOLE;
+    si->console.domU.evtchn = a->console_evtchn;
     si->pt_base = cr3;
     si->nr_pt_frames = pt_pages;
     if (a->cmdline)

@@ -22,6 +22,8 @@ struct xl_build_args {
     const struct xl_elf_image *kernel;
     enum xl_boot_path path;
     const char *cmdline;          /* may be NULL */
+    uint32_t store_evtchn;        /* for start_info (PV64) */
+    uint32_t console_evtchn;
 };
 
 /*

@@ -151,8 +151,8 @@ int xc_physinfo(struct xc *xc, struct xlctl_physinfo *out)
     return xc_request(xc, XLCTL_OP_PHYSINFO, NULL, 0, out, sizeof(*out), NULL, NULL);
 }
 
-int xc_domain_create(struct xc *xc, const struct xlctl_domain_create *req, uint32_t *domid,
-                     char *why, size_t whylen)
+int xc_domain_create(struct xc *xc, const struct xlctl_domain_create *req,
+                     struct xlctl_domain_created *created, char *why, size_t whylen)
 {
     char out[512];
     uint32_t len = 0;
@@ -160,11 +160,9 @@ int xc_domain_create(struct xc *xc, const struct xlctl_domain_create *req, uint3
                         &len, NULL);
     out[len] = '\0';
     if (rc == 0) {
-        struct xlctl_domid id;
-        if (len != sizeof(id))
+        if (len != sizeof(*created))
             return -EBADMSG;
-        memcpy(&id, out, sizeof(id));
-        *domid = id.domid;
+        memcpy(created, out, sizeof(*created));
     } else if (why && whylen) {
         snprintf(why, whylen, "%s", out);
     }

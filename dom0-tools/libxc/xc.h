@@ -33,8 +33,8 @@ int xc_request_fds(struct xc *xc, uint16_t op, const void *in, uint32_t in_len,
 int xc_ping(struct xc *xc, struct xlctl_ping_out *out);
 int xc_physinfo(struct xc *xc, struct xlctl_physinfo *out);
 /* On failure `why` gets the daemon's reason (may be empty). */
-int xc_domain_create(struct xc *xc, const struct xlctl_domain_create *req, uint32_t *domid,
-                     char *why, size_t whylen);
+int xc_domain_create(struct xc *xc, const struct xlctl_domain_create *req,
+                     struct xlctl_domain_created *out, char *why, size_t whylen);
 int xc_domain_set_boot(struct xc *xc, const struct xlctl_boot *boot);
 int xc_domain_unpause(struct xc *xc, uint32_t domid);
 int xc_domain_pause(struct xc *xc, uint32_t domid);

@@ -712,6 +712,17 @@ static int set_vcpus(struct parse *ps, const struct cfg_key *k, const struct val
     return 0;
 }
 
+static int set_max_grant_frames(struct parse *ps, const struct cfg_key *k, const struct value *v)
+{
+    struct shown sh;
+
+    if (v->num < 1 || v->num > XLCTL_GNTTAB_MAX_FRAMES)
+        return fail(ps, v->line, "%s: %s is out of range (1..%u)", k->name,
+                    show(&sh, v->text, v->len), XLCTL_GNTTAB_MAX_FRAMES);
+    ps->cfg.max_grant_frames = (uint32_t)v->num;
+    return 0;
+}
+
 static int set_type(struct parse *ps, const struct cfg_key *k, const struct value *v)
 {
     struct shown sh;
@@ -824,6 +835,7 @@ static const struct cfg_key keys[] = {
     { "on_reboot",   TAKES_STRING, "quoted action",   set_on_reboot },
     { "on_crash",    TAKES_STRING, "quoted action",   set_on_crash },
     { "uuid",        TAKES_STRING, "quoted UUID",     set_uuid },
+    { "max_grant_frames", TAKES_NUMBER, "number of frames", set_max_grant_frames },
 
     /* Guest type, CPUs, memory, actions. */
     LATER("builder"), LATER("pvh"), LATER("pool"), LATER("maxvcpus"), LATER("cpus"),
@@ -834,8 +846,7 @@ static const struct cfg_key keys[] = {
     LATER("pvshim_cmdline"), LATER("pvshim_extra"), LATER("bootloader"),
     LATER("bootloader_args"), LATER("bootloader_restrict"), LATER("bootloader_user"),
     /* Other general options. */
-    LATER("seclabel"), LATER("init_seclabel"), LATER("max_grant_frames"),
-    LATER("max_maptrack_frames"), LATER("max_grant_version"), LATER("nomigrate"),
+    LATER("seclabel"), LATER("init_seclabel"), LATER("max_maptrack_frames"), LATER("max_grant_version"), LATER("nomigrate"),
     LATER("driver_domain"), LATER("device_tree"), LATER("passthrough"),
     LATER("xend_suspend_evtchn_compat"), LATER("vmtrace_buf_kb"), LATER("vpmu"),
     LATER("e820_host"), LATER("max_event_channels"),

@@ -63,6 +63,8 @@ struct xl_domain_config {
     uint8_t on_poweroff, on_reboot, on_crash; /* enum xlctl_action; defaults destroy, restart, destroy */
     uint8_t uuid[16];         /* "uuid" = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" */
     bool has_uuid;
+    uint32_t max_grant_frames; /* "max_grant_frames", 1..XLCTL_GNTTAB_MAX_FRAMES;
+                                  0 (not given): the hypervisor's default, 64 */
     char memory_origin[160];  /* "<source>:<line>" where memory was set, "" if defaulted:
                                  lets a later refusal (host too small) point at the line */
 };

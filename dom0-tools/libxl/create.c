@@ -14,6 +14,8 @@
 #include "builder/build.h"
 #include "builder/elf.h"
 #include "libxc/xc.h"
+#include "xenolith/boot.h"
+#include "xs_domain.h"
 #include "xenolith/control.h"
 
 #define KERNEL_MAX_BYTES (256u << 20)
@@ -120,6 +122,31 @@ static void fill_request(const struct xl_domain_config *cfg, struct xlctl_domain
     req->on_poweroff = cfg->on_poweroff;
     req->on_reboot = cfg->on_reboot;
     req->on_crash = cfg->on_crash;
+    req->max_grant_frames = cfg->max_grant_frames;
+}
+
+/*
+ * The domain's xenstore nodes and XS_INTRODUCE. A stack without xenstored
+ * (it is a supervised service; it may be down) still boots guests that do
+ * not need it, as with Xen's xenstored-less test setups: logged, not fatal.
+ */
+static int xenstore_entries(const struct xl_domain_config *cfg, const struct xlctl_domain_create *req,
+                            const struct xlctl_domain_created *created, char *why, size_t whylen)
+{
+    struct xs_domain_info info = {
+        .domid = created->domid,
+        .uuid = req->uuid,
+        .store_evtchn = created->store_evtchn,
+        .console_evtchn = created->console_evtchn,
+        .store_gfn = XL_SPECIAL_PFN_BASE + XL_SPECIAL_XENSTORE,
+        .console_gfn = XL_SPECIAL_PFN_BASE + XL_SPECIAL_CONSOLE,
+    };
+    int rc = xs_domain_create(cfg, &info, why, whylen);
+    if (rc == -ENOENT) {
+        fprintf(stderr, "xl: warning: domain %u has no xenstore entries: %s\n", created->domid, why);
+        return 0;
+    }
+    return rc;
 }
 
 int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool paused,
@@ -146,7 +173,10 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     struct xlctl_domain_create req;
     fill_request(cfg, &req);
     why[0] = '\0';
-    rc = xc_domain_create(xc, &req, domid, why, sizeof(why));
+    struct xlctl_domain_created created;
+    rc = xc_domain_create(xc, &req, &created, why, sizeof(why));
+    if (rc == 0)
+        *domid = created.domid;
     if (rc == -ENOMEM && cfg->memory_origin[0]) {
         snprintf(err, errlen, "%s: memory=%llu: %s", cfg->memory_origin,
                  (unsigned long long)cfg->memory_mib, why);
@@ -156,8 +186,12 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
         snprintf(err, errlen, "domain '%s' not created: %s", cfg->name, why[0] ? why : strerror(-rc));
         goto out;
     }
-    struct xl_build_args args = {.domid = *domid, .kernel = &img, .path = path, .cmdline = cfg->cmdline};
+    struct xl_build_args args = {.domid = *domid, .kernel = &img, .path = path, .cmdline = cfg->cmdline,
+                                 .store_evtchn = created.store_evtchn,
+                                 .console_evtchn = created.console_evtchn};
     rc = xl_build_domain(xc, &args, why, sizeof(why));
+    if (rc == 0)
+        rc = xenstore_entries(cfg, &req, &created, why, sizeof(why));
     if (rc == 0 && !paused) {
         rc = xc_domain_unpause(xc, *domid);
         if (rc < 0)
@@ -165,7 +199,7 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     }
     if (rc < 0) {
         snprintf(err, errlen, "domain '%s' not built: %s", cfg->name, why);
-        xc_domain_destroy(xc, *domid);
+        xc_domain_destroy(xc, *domid); /* the daemon removes its xenstore nodes */
     }
 out:
     free(k.data);

@@ -14,6 +14,7 @@ static const struct xl_command commands[] = {
     {"create", main_create, "Create a domain from a config file",
      "[-p] [-c] CONFIG_FILE [KEY=VALUE ...]",
      "  -p           leave the domain paused after it is created\n"
+     "  -c           attach to its console once it is created (as xl console)\n"
      "  KEY=VALUE    extra config lines, applied after the file (e.g. memory=64)\n"},
     {"list", main_list, "List information about all or some domains", "[DOMAIN ...]",
      "  Columns: Name ID Mem(MiB) VCPUs State Time(s). State letters: r running,\n"
@@ -21,8 +22,12 @@ static const struct xl_command commands[] = {
     {"destroy", main_destroy, "Terminate a domain immediately", "DOMAIN", ""},
     {"pause", main_pause, "Pause execution of a domain", "DOMAIN", ""},
     {"unpause", main_unpause, "Unpause a paused domain", "DOMAIN", ""},
-    {"console", main_console, "Print a domain's console output", "DOMAIN",
-     "  Prints everything the domain has written to its console so far.\n"},
+    {"console", main_console, "Attach to a domain's console", "DOMAIN",
+     "  On a terminal: an interactive session (recent output first); Ctrl-] detaches.\n"
+     "  Otherwise standard input goes to the guest and its output to standard output\n"
+     "  until the input ends, then until the output has been quiet for a second.\n"
+     "  A domain that has shut down, or a stack without xenconsoled, gets its\n"
+     "  console log printed instead.\n"},
     {"dmesg", main_dmesg, "Read the hypervisor's log", "[-c]",
      "  -c           accepted for compatibility; the log is not cleared\n"},
     {"info", main_info, "Get information about the host and the hypervisor", "", ""},
@@ -147,6 +152,13 @@ int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_
 
 int main(int argc, char **argv)
 {
+    /* xenstored serves our run directory's socket unless the user says
+     * otherwise (xenolith env prints the same). */
+    if (!getenv("XENSTORED_PATH")) {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/xenstored.sock", xc_default_rundir());
+        setenv("XENSTORED_PATH", path, 0);
+    }
     if (argc < 2) {
         print_overview(stderr);
         return 2;

@@ -35,6 +35,11 @@ struct xc *xl_connect(const char *cmd);
  * itself when allow_dom0), or prints an error and returns -1. */
 int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_dom0, uint32_t *domid);
 
+/* A console session with domain domid (named name) through xenconsoled,
+ * interactive on a terminal (xl_console.c); `xl create -c` uses it too.
+ * Returns the exit code. */
+int xl_console_attach(uint32_t domid, const char *name);
+
 /* The commands. */
 int main_create(int argc, char **argv);
 int main_destroy(int argc, char **argv);

@@ -95,13 +95,13 @@ static void spawn_monitor(const struct xl_domain_config *cfg, uint32_t domid)
 
 int main_create(int argc, char **argv)
 {
-    bool paused = false;
+    bool paused = false, console = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-p") == 0)
             paused = true;
         else if (strcmp(argv[i], "-c") == 0)
-            return xl_fail("create", "-c (attach the console) needs the console backend, not built yet");
+            console = true;
         else
             return xl_usage("create");
     }
@@ -125,7 +125,7 @@ int main_create(int argc, char **argv)
     if (wants_restart(&cfg))
         spawn_monitor(&cfg, domid);
     xc_close(xc);
-    return 0;
+    return console ? xl_console_attach(domid, cfg.name) : 0;
 }
 
 typedef int (*domid_fn)(struct xc *xc, uint32_t domid);

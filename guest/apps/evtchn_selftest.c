@@ -60,8 +60,10 @@ static void misuse(void)
     expect("bind to a Dom0 port not offered is EINVAL", op(EVTCHNOP_bind_interdomain, &bi), -EINVAL);
     bi.remote_dom = 4000;
     expect("bind to a domain that does not exist is ESRCH", op(EVTCHNOP_bind_interdomain, &bi), -ESRCH);
-    struct evtchn_alloc_unbound au = {.dom = (domid_t)(boot.domid + 1), .remote_dom = 0};
+    struct evtchn_alloc_unbound au = {.dom = 0, .remote_dom = 0};
     expect("alloc_unbound in another domain is EPERM", op(EVTCHNOP_alloc_unbound, &au), -EPERM);
+    au.dom = 4000;
+    expect("alloc_unbound in a domain that does not exist is ESRCH", op(EVTCHNOP_alloc_unbound, &au), -ESRCH);
     struct evtchn_bind_virq bv = {.virq = NR_VIRQS, .vcpu = 0};
     expect("bind_virq of an unknown VIRQ is EINVAL", op(EVTCHNOP_bind_virq, &bv), -EINVAL);
     bv = (struct evtchn_bind_virq){.virq = VIRQ_TIMER, .vcpu = 5};
@@ -70,9 +72,11 @@ static void misuse(void)
     expect("bind_virq twice is EEXIST", op(EVTCHNOP_bind_virq, &bv), -EEXIST);
     bv = (struct evtchn_bind_virq){.virq = VIRQ_CONSOLE, .vcpu = 1};
     expect("global VIRQ on vCPU 1 is EINVAL", op(EVTCHNOP_bind_virq, &bv), -EINVAL);
+    bv.vcpu = 0;
+    expect("a global VIRQ Dom0 owns is EBUSY", op(EVTCHNOP_bind_virq, &bv), -EBUSY);
     struct evtchn_bind_ipi ipi = {.vcpu = 7};
     expect("bind_ipi on a missing vCPU is ENOENT", op(EVTCHNOP_bind_ipi, &ipi), -ENOENT);
-    struct evtchn_status st = {.dom = (domid_t)(boot.domid + 1), .port = 1};
+    struct evtchn_status st = {.dom = 0, .port = 1};
     expect("status of another domain is EPERM", op(EVTCHNOP_status, &st), -EPERM);
     st = (struct evtchn_status){.dom = DOMID_SELF, .port = 5000};
     expect("status past the last port is EINVAL", op(EVTCHNOP_status, &st), -EINVAL);

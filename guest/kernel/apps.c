@@ -13,7 +13,14 @@ int app_sleeptest(void);
 int app_timerjitter(void);
 int app_evtchn_echo(void);
 int app_evtchn_selftest(void);
+int app_grant_selftest(void);
+int app_grant_offer(void);
 int app_smp(void);
+int app_echo_console(void);
+int app_chatter(void);
+int app_console_evil(void);
+int app_evtchn_peer(void);
+int app_xenstore_test(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -24,7 +31,14 @@ static const struct guest_app apps[] = {
     {"timerjitter", "periodic timer error (period_us=P count=N)", app_timerjitter},
     {"evtchn-selftest", "check every event-channel op and misuse against Xen's rules", app_evtchn_selftest},
     {"smp", "bring up every vCPU and bounce ipis=N IPIs between vCPU 0 and 1", app_smp},
+    {"evtchn-peer", "guest-to-guest channel set up through xenstore (role=ping|pong count=N)", app_evtchn_peer},
+    {"xenstore-test", "the guest's xenstore client over its ring", app_xenstore_test},
     {"evtchn-echo", "offer a channel to Dom0 and echo count=N notifications", app_evtchn_echo},
+    {"grant-selftest", "check every grant-table op and misuse against Xen's rules (max=M)", app_grant_selftest},
+    {"grant-offer", "grant count=N pages to Dom0 and check its use of them (hold=1: just wait)", app_grant_offer},
+    {"echo-console", "answer each line typed on the console (lines=N idle_s=S echo=0|1)", app_echo_console},
+    {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
+    {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 
 const struct guest_app *app_find(const char *name)

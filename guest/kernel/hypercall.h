@@ -66,4 +66,9 @@ static inline long HYPERVISOR_vcpu_op(int cmd, unsigned vcpu, void *arg)
     return hypercall3(__HYPERVISOR_vcpu_op, (unsigned long)cmd, vcpu, (unsigned long)arg);
 }
 
+static inline long HYPERVISOR_grant_table_op(unsigned cmd, void *uop, unsigned count)
+{
+    return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
+}
+
 #endif

@@ -16,6 +16,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+char *strstr(const char *hay, const char *needle);
 
 /* %s %c %d %i %u %x %X %p %% with l/ll/z, width and 0-padding. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

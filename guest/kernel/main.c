@@ -117,6 +117,7 @@ void kernel_main(struct start_info *si, uint64_t flags)
         printf("xenolith guest: event channels unavailable (%d)\n", erc);
         kernel_shutdown(SHUTDOWN_crash);
     }
+    console_ring_init(); /* output moves to the console ring once xenconsoled is there */
     memcpy(cmdline_copy, si->cmd_line, sizeof(cmdline_copy) - 1);
     boot.cmdline = cmdline_copy;
 

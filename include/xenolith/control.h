@@ -42,10 +42,10 @@ enum xlctl_op {
     /* IN: none. OUT: struct xlctl_physinfo. */
     XLCTL_OP_PHYSINFO = 2,
     /*
-     * IN: struct xlctl_domain_create. OUT: struct xlctl_domid.
+     * IN: struct xlctl_domain_create. OUT: struct xlctl_domain_created.
      * Creates a paused domain with its memory, vCPUs and special pages; the
      * builder then maps its memory, loads it and sets the boot vCPU.
-     * Errors: -EEXIST name in use; -EINVAL bad name/vcpus/memory;
+     * Errors: -EEXIST name in use; -EINVAL bad name/vcpus/memory/max_grant_frames;
      * -ENOMEM more memory than the host can give; -ENOSPC no free domid.
      */
     XLCTL_OP_DOMAIN_CREATE = 3,
@@ -98,7 +98,91 @@ enum xlctl_op {
     XLCTL_OP_EVTCHN_BIND_INTERDOMAIN = 15,
     XLCTL_OP_EVTCHN_NOTIFY = 16,
     XLCTL_OP_EVTCHN_CLOSE = 17,
+    /*
+     * Grant maps for Dom0 processes (like /dev/xen/gntdev). The daemon
+     * checks and flags each guest grant entry exactly as Xen does
+     * (GTF_reading, plus GTF_writing for a writable map) and answers, per
+     * ref, a GNTST_* status, a handle and the page's offset in the
+     * domain's memory fd; the caller mmaps that offset (PROT_READ for a
+     * read-only map). The fd itself (SCM_RIGHTS) comes with a reply only
+     * when the request's mem_id is not the domain's: a client keeps it per
+     * domain and sends its mem_id back. Handles belong to the connection
+     * that made them: closing it unmaps them all. A handle whose domain
+     * was destroyed unmaps to GNTST_okay (the pages live as long as the
+     * client's mmap, never beyond, never reused while mapped).
+     * GNTTAB_MAP    IN: xlctl_gnttab_map. OUT: xlctl_gnttab_map_out (+ fd).
+     *               Per ref: GNTST_okay, bad_domain (no such guest),
+     *               bad_gntref (ref past the table), general_error (not
+     *               granted to Dom0, read-only grant mapped writable,
+     *               guest racing), bad_page, no_device_space (handles).
+     * GNTTAB_UNMAP  IN: xlctl_gnttab_unmap. OUT: xlctl_gnttab_unmap_out
+     *               (GNTST_okay or bad_handle per handle). Unmap the pages
+     *               (munmap) first: the guest may reuse them at once.
+     * GNTTAB_COPY   IN: xlctl_gnttab_copy + the bytes of each TO_GUEST
+     *               segment. OUT: xlctl_gnttab_copy (statuses) + the bytes
+     *               of each FROM_GUEST segment (zero where it failed).
+     *               The daemon copies (GNTTABOP_copy for Dom0): the
+     *               caller never maps the guest. Per segment as MAP, and
+     *               bad_copy_arg when offset + len passes the page.
+     * All three: -EINVAL for a count of 0 or above XLCTL_GNTTAB_BATCH or a
+     * COPY whose byte counts do not match its segments.
+     */
+    XLCTL_OP_GNTTAB_MAP = 18,
+    XLCTL_OP_GNTTAB_UNMAP = 19,
+    XLCTL_OP_GNTTAB_COPY = 20,
     XLCTL_OP_COUNT
+};
+
+#define XLCTL_GNTTAB_BATCH      64u  /* refs, handles or segments per request */
+#define XLCTL_GNTTAB_MAX_FRAMES 64u  /* grant frames a domain may have, at most */
+#define XLCTL_GNTMAP_READONLY   1u   /* xlctl_gnttab_map.flags */
+#define XLCTL_GNTCOPY_TO_GUEST  1u   /* xlctl_gnttab_copy_seg.flags; else from */
+
+struct xlctl_gnttab_map {
+    uint32_t domid;           /* the granting guest */
+    uint32_t count;           /* refs used, 1 .. XLCTL_GNTTAB_BATCH */
+    uint32_t flags;           /* XLCTL_GNTMAP_READONLY: every ref read-only */
+    uint32_t pad;
+    uint64_t mem_id;          /* the caller's fd for domid is of this id; 0 none */
+    uint32_t refs[XLCTL_GNTTAB_BATCH];
+};
+
+struct xlctl_gnttab_map_slot {
+    int16_t  status;          /* GNTST_* */
+    uint16_t pad;
+    uint32_t handle;          /* for GNTTAB_UNMAP, if status is GNTST_okay */
+    uint64_t offset;          /* of the granted page in the domain's memory fd */
+};
+
+struct xlctl_gnttab_map_out {
+    uint64_t mem_id;          /* the domain's memory id (never 0) */
+    uint64_t fd_size;         /* bytes of its memory fd */
+    struct xlctl_gnttab_map_slot slot[XLCTL_GNTTAB_BATCH];
+};
+
+struct xlctl_gnttab_unmap {
+    uint32_t count;           /* 1 .. XLCTL_GNTTAB_BATCH */
+    uint32_t pad;
+    uint32_t handles[XLCTL_GNTTAB_BATCH];
+};
+
+struct xlctl_gnttab_unmap_out {
+    int16_t status[XLCTL_GNTTAB_BATCH];
+};
+
+struct xlctl_gnttab_copy_seg {
+    uint32_t domid;           /* the granting guest */
+    uint32_t ref;
+    uint16_t offset;          /* in the granted page */
+    uint16_t len;             /* offset + len <= 4096, else bad_copy_arg */
+    uint16_t flags;           /* XLCTL_GNTCOPY_TO_GUEST */
+    int16_t  status;          /* OUT: GNTST_* */
+};
+
+struct xlctl_gnttab_copy {
+    uint32_t count;           /* segments used, 1 .. XLCTL_GNTTAB_BATCH */
+    uint32_t pad;
+    struct xlctl_gnttab_copy_seg seg[XLCTL_GNTTAB_BATCH];
 };
 
 struct xlctl_evtchn {
@@ -161,11 +245,23 @@ struct xlctl_domain_create {
     uint32_t vcpus;           /* 1 .. XLCTL_MAX_VCPUS */
     uint8_t  on_poweroff, on_reboot, on_crash; /* enum xlctl_action */
     uint8_t  pad;
+    uint32_t max_grant_frames; /* 0: XLCTL_GNTTAB_MAX_FRAMES; else 1 .. that */
+    uint32_t pad2;
 };
 #define XLCTL_MAX_VCPUS 32u   /* vcpu_info slots in shared_info */
 
 struct xlctl_domid {
     uint32_t domid;
+    uint32_t pad;
+};
+
+/* The new domain and the event channels its builder allocated (unbound,
+ * for Dom0): what the toolstack introduces to xenstored and the console
+ * backend, as Xen's HVM_PARAM_STORE_EVTCHN / CONSOLE_EVTCHN. */
+struct xlctl_domain_created {
+    uint32_t domid;
+    uint32_t store_evtchn;
+    uint32_t console_evtchn;
     uint32_t pad;
 };
 
@@ -227,5 +323,11 @@ struct xlctl_hvm_param {
 _Static_assert(sizeof(struct xlctl_domain_create) % 8 == 0, "padding");
 _Static_assert(sizeof(struct xlctl_dominfo) % 8 == 0, "padding");
 _Static_assert(sizeof(struct xlctl_physinfo) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_gnttab_map) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_gnttab_map_out) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_gnttab_unmap) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_gnttab_unmap_out) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_gnttab_copy_seg) == 16, "copy segment size");
+_Static_assert(sizeof(struct xlctl_gnttab_copy) % 8 == 0, "padding");
 
 #endif /* XENOLITH_CONTROL_H */

@@ -30,6 +30,7 @@
 #include <xen/arch-x86/cpuid.h>
 #include <xen/event_channel.h>
 #include <xen/hvm/hvm_vcpu.h>
+#include <xen/grant_table.h>
 
 /* The numbers the headers must give with the right interface version. */
 _Static_assert(__HYPERVISOR_sched_op == 29, "sched_op number (interface version?)");
@@ -108,6 +109,44 @@ _Static_assert(offsetof(struct xen_add_to_physmap, space) == 4, "add_to_physmap.
 _Static_assert(offsetof(struct xen_add_to_physmap, idx) == 8, "add_to_physmap.idx");
 _Static_assert(offsetof(struct xen_add_to_physmap, gpfn) == 16, "add_to_physmap.gpfn");
 _Static_assert(sizeof(struct xen_hvm_evtchn_upcall_vector) == 8, "upcall_vector size");
+
+/* Grant tables v1 (xen-abi.md 6): the entry and every op we decode. */
+_Static_assert(__HYPERVISOR_grant_table_op == 20, "grant_table_op number");
+_Static_assert(sizeof(grant_entry_v1_t) == 8, "grant_entry_v1 size");
+_Static_assert(offsetof(grant_entry_v1_t, domid) == 2, "grant_entry_v1.domid");
+_Static_assert(offsetof(grant_entry_v1_t, frame) == 4, "grant_entry_v1.frame");
+_Static_assert(sizeof(grant_ref_t) == 4 && sizeof(grant_handle_t) == 4, "grant ref/handle size");
+_Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "map_grant_ref size");
+_Static_assert(offsetof(struct gnttab_map_grant_ref, flags) == 8, "map_grant_ref.flags");
+_Static_assert(offsetof(struct gnttab_map_grant_ref, ref) == 12, "map_grant_ref.ref");
+_Static_assert(offsetof(struct gnttab_map_grant_ref, dom) == 16, "map_grant_ref.dom");
+_Static_assert(offsetof(struct gnttab_map_grant_ref, status) == 18, "map_grant_ref.status");
+_Static_assert(offsetof(struct gnttab_map_grant_ref, handle) == 20, "map_grant_ref.handle");
+_Static_assert(offsetof(struct gnttab_map_grant_ref, dev_bus_addr) == 24, "map_grant_ref.dev_bus_addr");
+_Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "unmap_grant_ref size");
+_Static_assert(offsetof(struct gnttab_unmap_grant_ref, handle) == 16, "unmap_grant_ref.handle");
+_Static_assert(offsetof(struct gnttab_unmap_grant_ref, status) == 20, "unmap_grant_ref.status");
+_Static_assert(sizeof(struct gnttab_setup_table) == 24, "setup_table size");
+_Static_assert(offsetof(struct gnttab_setup_table, nr_frames) == 4, "setup_table.nr_frames");
+_Static_assert(offsetof(struct gnttab_setup_table, status) == 8, "setup_table.status");
+_Static_assert(offsetof(struct gnttab_setup_table, frame_list) == 16, "setup_table.frame_list");
+_Static_assert(sizeof(struct gnttab_copy) == 40, "copy size");
+_Static_assert(offsetof(struct gnttab_copy, source.domid) == 8, "copy.source.domid");
+_Static_assert(offsetof(struct gnttab_copy, source.offset) == 10, "copy.source.offset");
+_Static_assert(offsetof(struct gnttab_copy, dest) == 16, "copy.dest");
+_Static_assert(offsetof(struct gnttab_copy, len) == 32, "copy.len");
+_Static_assert(offsetof(struct gnttab_copy, flags) == 34, "copy.flags");
+_Static_assert(offsetof(struct gnttab_copy, status) == 36, "copy.status");
+_Static_assert(sizeof(struct gnttab_query_size) == 16, "query_size size");
+_Static_assert(offsetof(struct gnttab_query_size, nr_frames) == 4, "query_size.nr_frames");
+_Static_assert(offsetof(struct gnttab_query_size, max_nr_frames) == 8, "query_size.max_nr_frames");
+_Static_assert(offsetof(struct gnttab_query_size, status) == 12, "query_size.status");
+_Static_assert(sizeof(struct gnttab_set_version) == 4, "set_version size");
+_Static_assert(sizeof(struct gnttab_get_version) == 8, "get_version size");
+_Static_assert(offsetof(struct gnttab_get_version, version) == 4, "get_version.version");
+_Static_assert(sizeof(struct gnttab_swap_grant_ref) == 12, "swap_grant_ref size");
+_Static_assert(offsetof(struct gnttab_swap_grant_ref, status) == 8, "swap_grant_ref.status");
+_Static_assert(XENMAPSPACE_grant_table == 1, "XENMAPSPACE_grant_table");
 
 /* Hypercall argument structs we decode. */
 _Static_assert(sizeof(struct sched_shutdown) == 4, "sched_shutdown size");

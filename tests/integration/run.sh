@@ -30,8 +30,26 @@ if ! out=$("$XENOLITH" start 2>&1); then
     exit 1
 fi
 
+TEST_TIMEOUT_S=${TEST_TIMEOUT_S:-180}
+
+# run_test NAME: the test in a subshell with `set -e`, killed (with what it
+# started) if it outlives TEST_TIMEOUT_S, so one hang cannot stall the run.
+run_test() {
+    ( set -e; "$1" ) >"$WORK/$1.out" 2>&1 &
+    local pid=$!
+    ( sleep "$TEST_TIMEOUT_S"
+      echo "timed out after ${TEST_TIMEOUT_S} s" >>"$WORK/$1.out"
+      pkill -TERM -P "$pid" 2>/dev/null; kill -TERM "$pid" 2>/dev/null ) &
+    local watchdog=$!
+    wait "$pid"
+    local rc=$?
+    kill "$watchdog" 2>/dev/null
+    wait "$watchdog" 2>/dev/null
+    return $rc
+}
+
 for t in $selected; do
-    ( set -e; "$t" ) >"$WORK/$t.out" 2>&1
+    run_test "$t"
     rc=$?
     if [ $rc -eq 0 ]; then
         echo "PASS: $t"

@@ -42,8 +42,12 @@ struct conn_ops {
     void (*poll_update)(struct connection *c);
     /* The core drops the connection. xen_error is the reason as a ring's
      * `error` field gives it (XENSTORE_ERROR_*; 0 for an orderly close).
-     * The transport stops polling and frees its state; the core frees c. */
+     * The transport stops all I/O and polling now. */
     void (*close)(struct connection *c, unsigned int xen_error);
+    /* Optional: the core frees c after the current loop batch (an event
+     * of the same batch may still name it); the transport frees what it
+     * kept for that long. */
+    void (*release)(struct connection *c);
 };
 
 /* A reply or watch event waiting to be written. */
@@ -74,6 +78,7 @@ struct connection {
     char *in_buf;                /* XENSTORE_PAYLOAD_MAX + 1 bytes */
 
     struct list_head out;        /* struct outmsg, in sending order */
+    size_t out_bytes;            /* bytes queued in out */
     unsigned int outstanding;    /* replies queued and not yet written */
 
     struct list_head watches;    /* watch.c */
@@ -87,6 +92,9 @@ struct connection {
     struct transaction *transaction;
     bool replied;
 
+    /* Set where closing at once is unsafe (while other code walks the
+     * connection list); conn_output() closes it with this reason. */
+    const char *doomed;
     bool closed;
 };
 

@@ -23,6 +23,7 @@
 #include "domain.h"
 #include "log.h"
 #include "node.h"
+#include "persist.h"
 #include "quota.h"
 #include "transaction.h"
 #include "watch.h"
@@ -30,6 +31,13 @@
 /* A connection handles at most this many requests per conn_input() call,
  * so one busy client cannot starve the others on the loop. */
 #define REQUESTS_PER_TURN 32
+
+/* A client that does not read what it is sent must not hold the daemon's
+ * memory: past OUT_PAUSE_BYTES queued we stop reading its requests (it
+ * waits for its own replies), past OUT_DROP_BYTES (only watch events can
+ * get there) it is dropped. Quotas do not cover Dom0; these do. */
+#define OUT_PAUSE_BYTES (1u << 20)
+#define OUT_DROP_BYTES (16u << 20)
 
 static struct list_head connections = LIST_HEAD_INIT(connections);
 static struct list_head flush_pending = LIST_HEAD_INIT(flush_pending);
@@ -141,11 +149,16 @@ static void want_flush(struct connection *c)
 static void queue_msg(struct connection *c, const struct xsd_sockmsg *hdr, const void *data,
                       bool is_reply)
 {
+    if (c->doomed)
+        return;
     struct outmsg *m = malloc(sizeof(*m) + hdr->len);
     if (!m) {
         /* Nothing sensible can be sent; a client waiting for this reply
-         * would hang, so drop the connection rather than lie. */
-        conn_close(c, "out of memory for a reply", XENSTORE_ERROR_COMM);
+         * would hang, so drop the connection rather than lie. This may
+         * run inside watch_fire()'s walk of the connection list, so the
+         * close waits for conn_output(). */
+        c->doomed = "out of memory for a message";
+        want_flush(c);
         return;
     }
     m->used = 0;
@@ -154,9 +167,14 @@ static void queue_msg(struct connection *c, const struct xsd_sockmsg *hdr, const
     if (hdr->len)
         memcpy(m->payload, data, hdr->len);
     list_add_tail(&m->list, &c->out);
+    c->out_bytes += sizeof(*hdr) + hdr->len;
     if (is_reply)
         c->outstanding++;
     want_flush(c);
+    if (c->out_bytes > OUT_DROP_BYTES) {
+        log_info("%s: %zu bytes queued and not read: dropped", c->name, c->out_bytes);
+        c->doomed = "not reading its messages";
+    }
 }
 
 void reply(struct connection *c, enum xsd_sockmsg_type type, const void *data, unsigned int len)
@@ -213,7 +231,7 @@ bool conn_has_output(const struct connection *c)
 
 bool conn_wants_input(const struct connection *c)
 {
-    if (c->closed)
+    if (c->closed || c->out_bytes > OUT_PAUSE_BYTES)
         return false;
     /* C xenstored stops reading a domain with too many replies not yet
      * taken (domain_can_read()); the client then waits, nothing fails. */
@@ -228,6 +246,16 @@ static void poll_update(struct connection *c)
 
 void conn_output(struct connection *c)
 {
+    if (c->doomed && !c->closed) {
+        conn_close(c, c->doomed, XENSTORE_ERROR_COMM);
+        return;
+    }
+    if (persist_pending()) {
+        /* Nothing leaves before the state it reports is on disk: the
+         * loop saves it after this batch, then core_flush() sends. */
+        want_flush(c);
+        return;
+    }
     while (!c->closed && !list_empty(&c->out) && c->ops->can_write(c)) {
         struct outmsg *m = list_entry(c->out.next, struct outmsg, list);
         size_t total = sizeof(m->hdr) + m->hdr.len;
@@ -253,6 +281,7 @@ void conn_output(struct connection *c)
         if (m->used == total) {
             if (m->is_reply)
                 c->outstanding--;
+            c->out_bytes -= total;
             list_del(&m->list);
             free(m);
         }
@@ -264,6 +293,8 @@ void conn_output(struct connection *c)
 
 void core_flush(void)
 {
+    if (persist_pending())
+        return; /* the loop flushes again once the state is saved */
     while (!list_empty(&flush_pending)) {
         struct connection *c = list_entry(flush_pending.next, struct connection, flush_list);
         list_del(&c->flush_list);
@@ -419,12 +450,31 @@ void conn_close(struct connection *c, const char *why, unsigned int xen_error)
         free(m);
     }
     c->outstanding = 0;
+    c->out_bytes = 0;
     list_del(&c->flush_list);
     list_del(&c->list);
     nconnections--;
     c->ops->close(c, xen_error);
-    c->transport = NULL;
     list_add_tail(&c->list, &zombies);
+}
+
+void conn_reset(struct connection *c)
+{
+    if (c->closed)
+        return;
+    log_debug("%s: reset", c->name);
+    watch_conn_drop_all(c);
+    transaction_conn_drop_all(c);
+    while (!list_empty(&c->out)) {
+        struct outmsg *m = list_entry(c->out.next, struct outmsg, list);
+        list_del(&m->list);
+        free(m);
+    }
+    c->outstanding = 0;
+    c->out_bytes = 0;
+    c->in_used = 0;
+    c->in_body = false;
+    c->next_tx_id = 1;
 }
 
 void core_reap(void)
@@ -432,6 +482,8 @@ void core_reap(void)
     while (!list_empty(&zombies)) {
         struct connection *c = list_entry(zombies.next, struct connection, list);
         list_del(&c->list);
+        if (c->ops->release)
+            c->ops->release(c);
         free(c->in_buf);
         free(c);
     }

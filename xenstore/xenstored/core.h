@@ -47,6 +47,10 @@ void conn_output(struct connection *c);
  * transport is closed; the memory is freed by core_reap(). Safe to call
  * more than once and from inside a handler. */
 void conn_close(struct connection *c, const char *why, unsigned int xen_error);
+/* The ring's reconnect handshake (xenstore-ring.txt): forget the partial
+ * request, queued replies and events, watches and transactions of c; it
+ * stays connected, as new. */
+void conn_reset(struct connection *c);
 /* The core takes input unless the outstanding-requests quota holds it
  * back (unprivileged only). */
 bool conn_wants_input(const struct connection *c);

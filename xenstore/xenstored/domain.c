@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "node.h"
+#include "persist.h"
 #include "watch.h"
 
 static struct domain **domains; /* [XS_DOMID_FIRST_RESERVED] */
@@ -67,11 +68,14 @@ static struct domain *domain_alloc(unsigned int domid)
     if (!d)
         return NULL;
     d->domid = domid;
-    /* Xen takes the current generation without bumping it, so a domain
-     * created just before its nodes are written owns them. */
-    d->generation = store_generation();
+    /* Nodes written from now on have a larger generation; any node that
+     * names this domid and is older names a previous domain. (Xen takes
+     * the current count without bumping it; then a node written last
+     * before a domid is reused would still count for the new domain.) */
+    d->generation = store_new_generation();
     d->target = XS_DOMID_INVALID;
     domains[domid] = d;
+    persist_mark_dirty();
     return d;
 }
 
@@ -79,6 +83,38 @@ static void domain_free(struct domain *d)
 {
     domains[d->domid] = NULL;
     free(d);
+    persist_mark_dirty();
+}
+
+int domain_restore(const struct domain *saved)
+{
+    struct domain *d = domain_find(saved->domid);
+    if (!d && !(d = domain_alloc(saved->domid)))
+        return -ENOMEM;
+    d->generation = saved->generation;
+    d->introduced = saved->introduced;
+    d->shutdown = saved->shutdown;
+    d->gfn = saved->gfn;
+    d->port = saved->port;
+    d->target = saved->target;
+    return 0;
+}
+
+void domain_attach_restored(void)
+{
+    for (unsigned int domid = 1; domid < XS_DOMID_FIRST_RESERVED; domid++) {
+        struct domain *d = domains[domid];
+        if (!d || !d->introduced || d->conn || !transport || !transport->attach)
+            continue;
+        int err = transport->attach(d);
+        if (err < 0) {
+            log_info("d%u: restored, but its ring cannot be served: %s", domid, strerror(-err));
+            continue;
+        }
+        if (d->conn && d->target != XS_DOMID_INVALID)
+            d->conn->target = d->target;
+        log_info("d%u: ring attached again (gfn %#" PRIx64 ", port %u)", domid, d->gfn, d->port);
+    }
 }
 
 void domain_path(unsigned int domid, char *buf, size_t size)
@@ -190,6 +226,7 @@ void domain_shutdown_seen(unsigned int domid)
     if (!d || !d->introduced || d->shutdown)
         return;
     d->shutdown = true;
+    persist_mark_dirty();
     watch_fire_special("@releaseDomain");
 }
 
@@ -244,6 +281,7 @@ int domain_do_introduce(struct connection *c, const struct request *r)
             if (err < 0)
                 return -err;
         }
+        persist_mark_dirty();
         log_info("d%d: introduced again, port %d", domid, port);
         reply_ok(c);
         return 0;
@@ -263,6 +301,7 @@ int domain_do_introduce(struct connection *c, const struct request *r)
     /* Without a ring transport the domain is known but has no connection
      * yet: guest I/O arrives with the ring transport. */
     d->introduced = true;
+    persist_mark_dirty();
     log_info("d%d: introduced, gfn %#" PRIx64 " port %d%s", domid, gfn, port,
              transport ? "" : " (no ring transport yet)");
     watch_fire_special("@introduceDomain");
@@ -288,6 +327,7 @@ int domain_do_resume(struct connection *c, const struct request *r)
     if (err)
         return err;
     d->shutdown = false;
+    persist_mark_dirty();
     reply_ok(c);
     return 0;
 }
@@ -327,6 +367,7 @@ int domain_do_set_target(struct connection *c, const struct request *r)
     d->target = t->domid;
     if (d->conn)
         d->conn->target = t->domid;
+    persist_mark_dirty();
     log_info("d%u: targets d%u", d->domid, t->domid);
     reply_ok(c);
     return 0;

@@ -75,6 +75,15 @@ bool domain_perm_valid(unsigned int domid, uint64_t gen);
  * 0, -ENOENT if the owner (perms[0]) does not exist, or -ENOMEM. */
 int domain_check_perms(struct perm *perms, unsigned int n);
 
+/* persist.c: recreates or updates the record of saved->domid from a saved
+ * one (generation, introduced, shutdown, gfn, port, target). 0 or -ENOMEM. */
+int domain_restore(const struct domain *saved);
+/* persist.c, once the transport is installed: attaches every introduced
+ * guest's ring again. A guest whose ring cannot be served (it died while
+ * xenstored was down) keeps its record without a connection and is
+ * logged; the toolstack releases it as usual. */
+void domain_attach_restored(void);
+
 /* Events from the hypervisor, for its later integration: a domain shut
  * down (fires @releaseDomain once, until RESUME) or died (released). */
 void domain_shutdown_seen(unsigned int domid);

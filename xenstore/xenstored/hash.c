@@ -146,15 +146,3 @@ size_t hash_count(const struct hash *h)
 {
     return h->count;
 }
-
-int hash_foreach(const struct hash *h, int (*fn)(const char *key, void *value, void *arg),
-                 void *arg)
-{
-    for (size_t i = 0; i < h->nbuckets; i++)
-        for (struct entry *e = h->buckets[i]; e; e = e->next) {
-            int r = fn(e->key, e->value, arg);
-            if (r)
-                return r;
-        }
-    return 0;
-}

@@ -22,9 +22,4 @@ int hash_put(struct hash *h, const char *key, void *value, void **old);
 void *hash_del(struct hash *h, const char *key);
 size_t hash_count(const struct hash *h);
 
-/* Calls fn on every entry until it returns non-zero, which is returned.
- * fn must not change the table. */
-int hash_foreach(const struct hash *h, int (*fn)(const char *key, void *value, void *arg),
-                 void *arg);
-
 #endif

@@ -15,6 +15,7 @@
 
 static int log_fd = STDERR_FILENO;
 static bool debug_on;
+static char log_path[512];
 
 int log_open(const char *path)
 {
@@ -25,7 +26,14 @@ int log_open(const char *path)
         return -errno;
     log_close();
     log_fd = fd;
+    if (path != log_path)
+        snprintf(log_path, sizeof(log_path), "%s", path);
     return 0;
+}
+
+int log_reopen(void)
+{
+    return log_path[0] ? log_open(log_path) : 0;
 }
 
 void log_close(void)
@@ -47,25 +55,22 @@ bool log_debug_enabled(void)
 
 static void log_line(const char *fmt, va_list ap, int err)
 {
-    char line[1024];
+    char msg[900], stamp[32], line[1024];
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S xenstored: ", &tm);
-    int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-    if (m < 0)
-        m = 0;
-    n = (size_t)m >= sizeof(line) - n ? sizeof(line) - 1 : n + (size_t)m;
-    if (err) {
-        m = snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
-        if (m > 0)
-            n = (size_t)m >= sizeof(line) - n ? sizeof(line) - 1 : n + (size_t)m;
+    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = snprintf(line, sizeof(line), "%s xenstored: %s%s%s\n", stamp, msg, err ? ": " : "",
+                     err ? strerror(err) : "");
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(line)) {
+        n = sizeof(line) - 1;
+        line[n - 1] = '\n';
     }
-    if (n > sizeof(line) - 2)
-        n = sizeof(line) - 2;
-    line[n++] = '\n';
-    ssize_t w = write(log_fd, line, n);
+    ssize_t w = write(log_fd, line, (size_t)n);
     (void)w; /* nowhere to report a failing log */
 }
 

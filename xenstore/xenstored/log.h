@@ -10,6 +10,8 @@
 
 /* Appends to path (created 0600); NULL keeps stderr. 0 or -errno. */
 int log_open(const char *path);
+/* Opens the last log_open() path again (after rotation, on SIGHUP). */
+int log_reopen(void);
 void log_close(void);
 
 /* Debug lines are dropped unless enabled (xenstored -v). */

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stdint.h>
-#include <xen/io/xs_wire.h>
+#include "wire.h"
 
 #define Q(n, opt, d, v) { .name = (n), .option = (opt), .descr = (d), .val = (v), .def = (v) }
 

@@ -15,6 +15,7 @@
 
 #include "domain.h"
 #include "hash.h"
+#include "persist.h"
 
 static struct hash *nodes;
 static uint64_t generation;
@@ -27,6 +28,11 @@ uint64_t store_new_generation(void)
 uint64_t store_generation(void)
 {
     return generation;
+}
+
+void store_set_generation(uint64_t gen)
+{
+    generation = gen;
 }
 
 /* ---- node helpers ------------------------------------------------------ */
@@ -220,6 +226,7 @@ int store_put(struct node *node)
         node_free(old);
     }
     account(node, 1);
+    persist_mark_dirty();
     return 0;
 }
 
@@ -229,6 +236,7 @@ void store_remove(const char *name)
     if (old) {
         account(old, -1);
         node_free(old);
+        persist_mark_dirty();
     }
 }
 
@@ -269,6 +277,23 @@ int store_init(void)
 static void free_node(void *n)
 {
     node_free(n);
+}
+
+static void unaccount_free_node(void *n)
+{
+    account(n, -1);
+    node_free(n);
+}
+
+int store_clear(void)
+{
+    struct hash *empty = hash_new();
+    if (!empty)
+        return -ENOMEM;
+    hash_free(nodes, unaccount_free_node);
+    nodes = empty;
+    persist_mark_dirty();
+    return 0;
 }
 
 void store_fini(void)

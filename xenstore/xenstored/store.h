@@ -68,10 +68,15 @@ int store_put(struct node *node);
 /* Removes one node (not its children). */
 void store_remove(const char *name);
 size_t store_count(void);
+/* Removes every node (persist.c, before restoring a saved tree). 0 or
+ * -ENOMEM (nothing removed). */
+int store_clear(void);
 
 /* Generation counter: next value, and the last one handed out. */
 uint64_t store_new_generation(void);
 uint64_t store_generation(void);
+/* Restores the counter of a saved store. */
+void store_set_generation(uint64_t gen);
 
 /* Node helpers. node_new returns an empty node with no permissions. */
 struct node *node_new(const char *name);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "node.h"
 #include "perms.h"
+#include "persist.h"
 #include "quota.h"
 #include "transaction.h"
 
@@ -35,6 +36,8 @@ static void watch_free(struct connection *c, struct watch *w)
     list_del(&w->list);
     c->nwatches--;
     domain_account(c->domid, 0, -(long)watch_memory(w));
+    if (!c->privileged)
+        persist_mark_dirty(); /* guests' watches are saved */
     free(w->path);
     free(w->token);
     free(w);
@@ -157,6 +160,8 @@ int watch_do_watch(struct connection *c, const struct request *r)
     list_add_tail(&w->list, &c->watches);
     c->nwatches++;
     domain_account(c->domid, 0, (long)mem);
+    if (!c->privileged)
+        persist_mark_dirty(); /* guests' watches are saved */
 
     reply_ok(c);
     /* The first firing, straight after the OK and whatever the watcher may
@@ -191,5 +196,38 @@ int watch_do_reset_watches(struct connection *c, const struct request *r)
     watch_conn_drop_all(c);
     transaction_conn_drop_all(c);
     reply_ok(c);
+    return 0;
+}
+
+void watch_conn_foreach(const struct connection *c,
+                        void (*fn)(void *arg, const char *path, const char *token,
+                                   size_t prefix_len),
+                        void *arg)
+{
+    struct list_head *pos;
+    list_for_each(pos, &c->watches) {
+        const struct watch *w = list_entry(pos, struct watch, list);
+        fn(arg, w->path, w->token, w->prefix_len);
+    }
+}
+
+int watch_restore(struct connection *c, const char *path, const char *token, size_t prefix_len)
+{
+    struct watch *w = calloc(1, sizeof(*w));
+    if (!w)
+        return ENOMEM;
+    w->path = strdup(path);
+    w->token = strdup(token);
+    if (!w->path || !w->token || prefix_len > strlen(path)) {
+        free(w->path);
+        free(w->token);
+        free(w);
+        return ENOMEM;
+    }
+    w->prefix_len = prefix_len;
+    list_add_tail(&w->list, &c->watches);
+    c->nwatches++;
+    domain_account(c->domid, 0, (long)watch_memory(w));
+    send_event(c, w->path + w->prefix_len, w->token);
     return 0;
 }

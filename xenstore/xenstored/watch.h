@@ -34,6 +34,16 @@ void watch_fire_special(const char *name);
 /* Drops every watch of c (connection close, RESET_WATCHES, RELEASE). */
 void watch_conn_drop_all(struct connection *c);
 
+/* persist.c: a guest's watches survive a xenstored restart. foreach
+ * calls fn for each watch of c; restore adds one to c (accounted as a
+ * WATCH) and fires it once, as a registration does, so the guest looks
+ * again at what may have changed while xenstored was down. 0 or ENOMEM. */
+void watch_conn_foreach(const struct connection *c,
+                        void (*fn)(void *arg, const char *path, const char *token,
+                                   size_t prefix_len),
+                        void *arg);
+int watch_restore(struct connection *c, const char *path, const char *token, size_t prefix_len);
+
 int watch_do_watch(struct connection *c, const struct request *r);
 int watch_do_unwatch(struct connection *c, const struct request *r);
 /* Drops the caller's watches and transactions. */

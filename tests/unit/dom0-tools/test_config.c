@@ -412,6 +412,25 @@ static void memory_with_leading_zero_is_refused_not_misread(void **state)
                  "hello.cfg:3: memory: '0128' has a leading zero, which xl reads as octal");
 }
 
+static void max_grant_frames_is_1_to_64_and_defaults_to_0(void **state)
+{
+    struct xl_domain_config cfg;
+    (void)state;
+
+    expect_ok(HEAD, &cfg);
+    assert_int_equal(cfg.max_grant_frames, 0); /* the hypervisor's default */
+    expect_ok(HEAD "max_grant_frames = 4\n", &cfg);
+    assert_int_equal(cfg.max_grant_frames, 4);
+    expect_ok(HEAD "max_grant_frames = 64\n", &cfg);
+    assert_int_equal(cfg.max_grant_frames, 64);
+    expect_error(HEAD "max_grant_frames = 0\n",
+                 "hello.cfg:3: max_grant_frames: 0 is out of range (1..64)");
+    expect_error(HEAD "max_grant_frames = 65\n",
+                 "hello.cfg:3: max_grant_frames: 65 is out of range (1..64)");
+    expect_error(HEAD "max_grant_frames = \"8\"\n",
+                 "hello.cfg:3: max_grant_frames: expected a number of frames, not the string \"8\"");
+}
+
 static void memory_capped_at_one_tib(void **state)
 {
     struct xl_domain_config cfg;
@@ -793,6 +812,7 @@ int main(void)
         cmocka_unit_test(memory_must_be_a_number),
         cmocka_unit_test(memory_must_be_positive_and_whole),
         cmocka_unit_test(memory_with_leading_zero_is_refused_not_misread),
+        cmocka_unit_test(max_grant_frames_is_1_to_64_and_defaults_to_0),
         cmocka_unit_test(memory_capped_at_one_tib),
         cmocka_unit_test(vcpus_range_is_1_to_32),
         cmocka_unit_test(name_rules),

@@ -7,6 +7,12 @@
  * Each suite is one .c file, so everything here is static inline. Include
  * after <cmocka.h>: the helpers assert with cmocka.
  *
+ * Event channels (second half of the file): fake_evtchn_domain_new() adds
+ * an event-channel table, vCPUs without KVM and a place in the domain
+ * table, so two fake domains can bind to each other and to Dom0's
+ * pseudo-domain; struct fake_guest adds page tables and a hypercall
+ * context so a suite can make event-channel hypercalls as the guest does.
+ *
  * Page tables: struct pt is a bump allocator of table pages inside guest
  * RAM plus a mapper for every paging mode guest_access.c walks:
  *   PT_LONG  4-level long mode: 4 KiB, 2 MiB and 1 GiB pages
@@ -30,9 +36,13 @@
 #include <unistd.h>
 
 #include "../../../hypervisor/domain.h"
+#include "../../../hypervisor/evtchn.h"
 #include "../../../hypervisor/guest_access.h"
 #include "../../../hypervisor/guest_mem.h"
+#include "../../../hypervisor/hypercall.h"
 #include "../../../hypervisor/log.h"
+#include "../../../hypervisor/vcpu.h"
+#include "../../../hypervisor/vtime.h"
 #include "xenolith/boot.h"
 
 #define KiB (1ull << 10)
@@ -331,6 +341,166 @@ static inline unsigned log_ring_count(const char *needle)
     for (const char *p = ring; (p = strstr(p, needle)) != NULL; p += strlen(needle))
         n++;
     return n;
+}
+
+/* ---- event-channel domains --------------------------------------------- */
+
+/* Dom0's pseudo-domain (its event-channel table), made once per process as
+ * the daemon does at start. */
+static inline void fake_dom0_init(void)
+{
+    if (!domain_dom0())
+        assert_int_equal(domain_system_init(), 0);
+}
+
+/*
+ * A vCPU without KVM: fd -1 (vtime reads TSC offset 0 through it; other
+ * ioctls fail and log), a zeroed kvm_run of its own (where the exit loop
+ * would find synced registers), no thread (vcpu_kick() does nothing), no
+ * timers until vtime_vcpu_init(), vcpu_info in its shared_info slot.
+ * Online, as a running guest's.
+ */
+static inline struct vcpu *fake_vcpu_add(struct domain *d, unsigned id)
+{
+    assert_true(id < XLCTL_MAX_VCPUS && !d->vcpus[id]);
+    struct vcpu *v = calloc(1, sizeof(*v));
+    assert_non_null(v);
+    v->dom = d;
+    v->id = id;
+    v->fd = -1;
+    v->run = calloc(1, sizeof(*v->run));
+    assert_non_null(v->run);
+    v->timer_fd[0] = v->timer_fd[1] = -1;
+    v->vcpu_info = &d->shared->vcpu_info[id];
+    v->online = v->initialised = true;
+    d->vcpus[id] = v;
+    if (d->nr_vcpus <= id)
+        d->nr_vcpus = id + 1;
+    return v;
+}
+
+/* The callback vector fake_evtchn_domain_new() sets (HVM_PARAM_CALLBACK_IRQ
+ * type 2). */
+#define FAKE_CALLBACK_VECTOR 0xf3u
+
+/*
+ * A domain as a guest with event channels sees it: fake_domain_new() plus
+ * nr_vcpus fake vCPUs, an event-channel table, HVM_PARAM_CALLBACK_IRQ set
+ * to the vector type (so every upcall raised on vCPU 0 shows as
+ * fake_upcall_taken(), as the interrupt the guest would take; vCPUs other
+ * than 0 get no interrupt, only their vcpu_info bits) and, for domid != 0,
+ * a place in the domain table so other domains and Dom0 find it. Free with
+ * fake_evtchn_domain_free().
+ */
+static inline struct domain *fake_evtchn_domain_new(uint64_t ram_bytes, uint32_t domid,
+                                                    unsigned nr_vcpus)
+{
+    struct domain *d = fake_domain_new(ram_bytes, domid, false);
+    for (unsigned i = 0; i < nr_vcpus; i++)
+        fake_vcpu_add(d, i);
+    d->hvm_params[HVM_PARAM_CALLBACK_IRQ] =
+        (uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 | FAKE_CALLBACK_VECTOR;
+    assert_int_equal(evtchn_init(d), 0);
+    domain_register_for_test(d);
+    assert_ptr_equal(domain_by_id(domid), d);
+    return d;
+}
+
+/* As domain_destroy(): ports close while the peers still exist (theirs
+ * revert to unbound), then the domain leaves the table and is freed. */
+static inline void fake_evtchn_domain_free(struct domain *d)
+{
+    if (!d)
+        return;
+    evtchn_reset(d);
+    domain_unregister_for_test(d);
+    evtchn_destroy(d);
+    for (unsigned i = 0; i < XLCTL_MAX_VCPUS; i++) {
+        if (d->vcpus[i]) {
+            vtime_vcpu_destroy(d->vcpus[i]);
+            free(d->vcpus[i]->run);
+            free(d->vcpus[i]);
+            d->vcpus[i] = NULL;
+        }
+    }
+    d->nr_vcpus = 0;
+    fake_domain_free(d);
+}
+
+/* Whether an upcall was raised on v since the last call (vCPU 0 only). */
+static inline bool fake_upcall_taken(struct vcpu *v)
+{
+    return __atomic_exchange_n(&v->callback_pending, false, __ATOMIC_ACQ_REL);
+}
+
+/* ---- a guest making hypercalls ----------------------------------------- */
+
+/*
+ * Guest layout (long mode, CR0.WP set):
+ *   GPA 0x100000..0x140000  page-table pool
+ *   FAKE_GUEST_ARG_VA       FAKE_GUEST_ARG_PAGES writable pages at GPA
+ *                           FAKE_GUEST_ARG_GPA, contiguous
+ *   FAKE_GUEST_NOMAP_VA     not mapped, right after them
+ */
+#define FAKE_GUEST_POOL      0x100000ull
+#define FAKE_GUEST_POOL_END  0x140000ull
+#define FAKE_GUEST_ARG_VA    0xffffc90000000000ull
+#define FAKE_GUEST_ARG_GPA   0x200000ull
+#define FAKE_GUEST_ARG_PAGES 4u
+#define FAKE_GUEST_NOMAP_VA  (FAKE_GUEST_ARG_VA + FAKE_GUEST_ARG_PAGES * 4096ull)
+
+struct fake_guest {
+    struct domain *d;
+    struct pt pt;
+    struct hcall_ctx c;   /* vCPU 0 calling at CPL 0 */
+};
+
+static inline struct fake_guest *fake_guest_new(uint64_t ram_bytes, uint32_t domid,
+                                                unsigned nr_vcpus)
+{
+    struct fake_guest *g = calloc(1, sizeof(*g));
+    assert_non_null(g);
+    g->d = fake_evtchn_domain_new(ram_bytes, domid, nr_vcpus);
+    pt_init(&g->pt, &g->d->mem, PT_LONG, FAKE_GUEST_POOL, FAKE_GUEST_POOL_END);
+    for (unsigned i = 0; i < FAKE_GUEST_ARG_PAGES; i++)
+        pt_map(&g->pt, FAKE_GUEST_ARG_VA + i * 4096ull, FAKE_GUEST_ARG_GPA + i * 4096ull, 4096,
+               PTE_RW);
+    g->c = (struct hcall_ctx){.d = g->d, .v = g->d->vcpus[0], .vcpu_id = 0, .cpl = 0,
+                              .pg = pt_paging(&g->pt, true)};
+    return g;
+}
+
+static inline void fake_guest_free(struct fake_guest *g)
+{
+    if (!g)
+        return;
+    fake_evtchn_domain_free(g->d);
+    free(g);
+}
+
+/* Host pointer to the argument area at byte off (guest VA ARG_VA + off). */
+static inline void *fake_guest_arg(struct fake_guest *g, uint64_t off, uint64_t len)
+{
+    assert_true(off + len <= FAKE_GUEST_ARG_PAGES * 4096ull);
+    return gm_ptr(&g->d->mem, FAKE_GUEST_ARG_GPA + off, len);
+}
+
+static inline long fake_guest_hcall(struct fake_guest *g, uint64_t nr, uint64_t a0, uint64_t a1,
+                                    uint64_t a2)
+{
+    const uint64_t args[5] = {a0, a1, a2, 0xdead0003, 0xdead0004};
+    return hypercall_dispatch(&g->c, nr, args);
+}
+
+/* hypercall nr(cmd, ARG_VA) with *arg (len bytes) placed at ARG_VA and
+ * copied back afterwards, as a guest passes a struct on its stack. */
+static inline long fake_guest_op(struct fake_guest *g, uint64_t nr, uint64_t cmd, void *arg,
+                                 size_t len)
+{
+    memcpy(fake_guest_arg(g, 0, len), arg, len);
+    long rc = fake_guest_hcall(g, nr, cmd, FAKE_GUEST_ARG_VA, 0);
+    memcpy(arg, fake_guest_arg(g, 0, len), len);
+    return rc;
 }
 
 #endif

@@ -189,6 +189,8 @@ static void wrong_payload_size_for_an_op_is_einval(void **state)
         {XLCTL_OP_EVTCHN_BIND_INTERDOMAIN, sizeof(struct xlctl_evtchn)},
         {XLCTL_OP_EVTCHN_NOTIFY, sizeof(struct xlctl_evtchn)},
         {XLCTL_OP_EVTCHN_CLOSE, sizeof(struct xlctl_evtchn)},
+        {XLCTL_OP_GNTTAB_MAP, sizeof(struct xlctl_gnttab_map)},
+        {XLCTL_OP_GNTTAB_UNMAP, sizeof(struct xlctl_gnttab_unmap)},
     };
     static uint8_t in[512];
     memset(in, 0, sizeof(in));
@@ -378,6 +380,51 @@ static void daemon_stop_asks_the_daemon_to_exit(void **state)
     assert_refused(&r, -EINVAL);
 }
 
+/* Grant ops with no guest to grant anything: per-ref statuses, no fd;
+ * counts and COPY byte totals checked before anything else. */
+static void gnttab_ops_without_guests(void **state)
+{
+    (void)state;
+    static struct xlctl_gnttab_map m = {.domid = 3, .count = 2, .refs = {8, 9}};
+    struct control_reply r = send_op(XLCTL_OP_GNTTAB_MAP, &m, sizeof(m));
+    assert_int_equal(r.hdr.status, 0);
+    assert_int_equal(r.hdr.len, sizeof(struct xlctl_gnttab_map_out));
+    assert_int_equal(r.fd, -1);
+    static struct xlctl_gnttab_map_out out;
+    memcpy(&out, payload, sizeof(out));
+    assert_int_equal(out.slot[0].status, GNTST_bad_domain);
+    assert_int_equal(out.slot[1].status, GNTST_bad_domain);
+    m.count = 0;
+    r = send_op(XLCTL_OP_GNTTAB_MAP, &m, sizeof(m));
+    assert_refused(&r, -EINVAL);
+
+    struct xlctl_gnttab_unmap u = {.count = 1, .handles = {0}};
+    r = send_op(XLCTL_OP_GNTTAB_UNMAP, &u, sizeof(u));
+    assert_int_equal(r.hdr.status, 0);
+    struct xlctl_gnttab_unmap_out uo;
+    memcpy(&uo, payload, sizeof(uo));
+    assert_int_equal(uo.status[0], GNTST_bad_handle);
+    u.count = XLCTL_GNTTAB_BATCH + 1;
+    r = send_op(XLCTL_OP_GNTTAB_UNMAP, &u, sizeof(u));
+    assert_refused(&r, -EINVAL);
+
+    static uint8_t c[sizeof(struct xlctl_gnttab_copy) + 16];
+    struct xlctl_gnttab_copy *cp = (struct xlctl_gnttab_copy *)c;
+    memset(c, 0, sizeof(c));
+    cp->count = 1;
+    cp->seg[0] = (struct xlctl_gnttab_copy_seg){.domid = 3, .ref = 8, .len = 16,
+                                                .flags = XLCTL_GNTCOPY_TO_GUEST};
+    r = send_op(XLCTL_OP_GNTTAB_COPY, c, sizeof(c));
+    assert_int_equal(r.hdr.status, 0);
+    assert_int_equal(r.hdr.len, sizeof(struct xlctl_gnttab_copy));
+    memcpy(c, payload, sizeof(struct xlctl_gnttab_copy));
+    assert_int_equal(cp->seg[0].status, GNTST_bad_domain);
+    r = send_op(XLCTL_OP_GNTTAB_COPY, c, sizeof(c) - 1); /* 15 bytes for 16 */
+    assert_refused(&r, -EINVAL);
+    r = send_op(XLCTL_OP_GNTTAB_COPY, c, 8); /* shorter than the segments */
+    assert_refused(&r, -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +443,7 @@ int main(void)
         cmocka_unit_test(map_memory_of_domain_0_hands_out_nothing),
         cmocka_unit_test(domain_create_refusals_explain_themselves),
         cmocka_unit_test(dmesg_returns_the_log_ring),
+        cmocka_unit_test(gnttab_ops_without_guests),
         cmocka_unit_test(daemon_stop_asks_the_daemon_to_exit),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,146 @@
+/*
+ * loop.c - the epoll loop (loop.h). After each batch of events it lets
+ * the core write what the batch queued for other connections (watch
+ * events) and free the connections that closed; before that, it saves
+ * the batch's changes to the state file (persist.h), which the replies
+ * wait for.
+ */
+#include "loop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "core.h"
+#include "log.h"
+#include "persist.h"
+
+static int epoll_fd = -1, stop_fd = -1, signal_fd = -1;
+static bool stopping;
+static struct loop_handler stop_handler, signal_handler;
+
+static void on_stop(struct loop_handler *h, uint32_t events)
+{
+    (void)h;
+    (void)events;
+    uint64_t v;
+    ssize_t n = read(stop_fd, &v, sizeof(v));
+    (void)n;
+    stopping = true;
+}
+
+static void on_signal(struct loop_handler *h, uint32_t events)
+{
+    (void)h;
+    (void)events;
+    struct signalfd_siginfo si;
+    if (read(signal_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return;
+    if (si.ssi_signo == SIGHUP) {
+        /* As C xenstored: SIGHUP reopens the log (rotation). */
+        if (log_reopen() < 0)
+            log_warn("SIGHUP: cannot reopen the log");
+        return;
+    }
+    log_info("signal %u: stopping", si.ssi_signo);
+    stopping = true;
+}
+
+int loop_init(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epoll_fd < 0 || stop_fd < 0 || sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        goto fail;
+    signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signal_fd < 0)
+        goto fail;
+    /* Replies go out with MSG_NOSIGNAL; this covers anything else. */
+    signal(SIGPIPE, SIG_IGN);
+    stop_handler.fn = on_stop;
+    signal_handler.fn = on_signal;
+    if (loop_add(stop_fd, EPOLLIN, &stop_handler) < 0 ||
+        loop_add(signal_fd, EPOLLIN, &signal_handler) < 0)
+        goto fail;
+    stopping = false;
+    return 0;
+fail:;
+    int err = -errno;
+    loop_fini();
+    return err;
+}
+
+void loop_fini(void)
+{
+    if (signal_fd >= 0)
+        close(signal_fd);
+    if (stop_fd >= 0)
+        close(stop_fd);
+    if (epoll_fd >= 0)
+        close(epoll_fd);
+    signal_fd = stop_fd = epoll_fd = -1;
+}
+
+int loop_add(int fd, uint32_t events, struct loop_handler *h)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = h};
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int loop_mod(int fd, uint32_t events, struct loop_handler *h)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = h};
+    return epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void loop_del(int fd)
+{
+    epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void loop_stop(void)
+{
+    uint64_t one = 1;
+    ssize_t n = write(stop_fd, &one, sizeof(one));
+    (void)n;
+}
+
+int loop_run(void)
+{
+    struct epoll_event evs[64];
+    /* Start-up may have queued output (restored guests' watch events)
+     * and changes to save. */
+    persist_flush();
+    core_flush();
+    while (!stopping) {
+        int n = epoll_wait(epoll_fd, evs, 64, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            log_warn("epoll_wait");
+            return -errno;
+        }
+        /* A handler may close another connection of this batch; closed
+         * connections stay allocated (and deregistered) until core_reap(),
+         * so a stale event finds a closed connection, never freed memory. */
+        for (int i = 0; i < n; i++) {
+            struct loop_handler *h = evs[i].data.ptr;
+            h->fn(h, evs[i].events);
+        }
+        /* One state file write per batch, before any of its replies. */
+        persist_flush();
+        core_flush();
+        core_reap();
+    }
+    return 0;
+}
