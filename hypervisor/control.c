@@ -215,15 +215,26 @@ static int op_set_hvm_param(const void *in, uint32_t n, struct control_reply *r)
  * signal it) and the kick fd (the client writes it to send). The daemon
  * owns both; the client gets copies with the reply (SCM_RIGHTS).
  */
-static int new_dom0_port(const void *in, struct control_reply *r, bool bind)
+enum dom0_port_kind { DOM0_UNBOUND, DOM0_INTERDOMAIN, DOM0_VIRQ };
+
+static int new_dom0_port(const void *in, struct control_reply *r, enum dom0_port_kind kind)
 {
     struct xlctl_evtchn e;
     memcpy(&e, in, sizeof(e));
     int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (fd < 0)
         return -errno;
-    int rc = bind ? evtchn_dom0_bind_interdomain(e.remote_dom, e.remote_port, fd, r->client, &e.port)
-                  : evtchn_dom0_alloc_unbound(e.remote_dom, fd, r->client, &e.port);
+    int rc;
+    switch (kind) {
+    case DOM0_INTERDOMAIN:
+        rc = evtchn_dom0_bind_interdomain(e.remote_dom, e.remote_port, fd, r->client, &e.port);
+        break;
+    case DOM0_VIRQ:
+        rc = evtchn_dom0_bind_virq(e.remote_port, fd, r->client, &e.port);
+        break;
+    default:
+        rc = evtchn_dom0_alloc_unbound(e.remote_dom, fd, r->client, &e.port);
+    }
     if (rc < 0) {
         close(fd);
         return rc;
@@ -242,13 +253,19 @@ static int new_dom0_port(const void *in, struct control_reply *r, bool bind)
 static int op_evtchn_alloc_unbound(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)n;
-    return new_dom0_port(in, r, false);
+    return new_dom0_port(in, r, DOM0_UNBOUND);
 }
 
 static int op_evtchn_bind_interdomain(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)n;
-    return new_dom0_port(in, r, true);
+    return new_dom0_port(in, r, DOM0_INTERDOMAIN);
+}
+
+static int op_evtchn_bind_virq(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    return new_dom0_port(in, r, DOM0_VIRQ);
 }
 
 static int op_evtchn_notify(const void *in, uint32_t n, struct control_reply *r)
@@ -343,6 +360,7 @@ static const struct {
     [XLCTL_OP_EVTCHN_BIND_INTERDOMAIN] = {op_evtchn_bind_interdomain, sizeof(struct xlctl_evtchn)},
     [XLCTL_OP_EVTCHN_NOTIFY] = {op_evtchn_notify, sizeof(struct xlctl_evtchn)},
     [XLCTL_OP_EVTCHN_CLOSE] = {op_evtchn_close, sizeof(struct xlctl_evtchn)},
+    [XLCTL_OP_EVTCHN_BIND_VIRQ] = {op_evtchn_bind_virq, sizeof(struct xlctl_evtchn)},
     [XLCTL_OP_GNTTAB_MAP] = {op_gnttab_map, sizeof(struct xlctl_gnttab_map)},
     [XLCTL_OP_GNTTAB_UNMAP] = {op_gnttab_unmap, sizeof(struct xlctl_gnttab_unmap)},
     [XLCTL_OP_GNTTAB_COPY] = {op_gnttab_copy, ANY_SIZE},

@@ -451,6 +451,7 @@ void domain_destroy(struct domain *d)
     nr_domains--;
     pthread_rwlock_unlock(&table_lock);
     release_in_xenstore(d->domid, d->uuid);
+    evtchn_raise_virq(domain_dom0(), 0, VIRQ_DOM_EXC);
     log_info("d%u: destroyed '%s'", d->domid, d->name);
     free_domain(d);
 }
@@ -551,6 +552,7 @@ void domain_shutdown(struct domain *d, uint32_t reason)
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         vcpu_kick(d->vcpus[i]);
     log_info("d%u: shutdown, reason %s", d->domid, reason_name(d->shutdown_reason));
+    evtchn_raise_virq(domain_dom0(), 0, VIRQ_DOM_EXC); /* Dom0's services look */
     notify_main_loop();
 }
 

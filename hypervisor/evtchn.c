@@ -214,7 +214,23 @@ int evtchn_bind_interdomain(struct domain *d, uint32_t remote_dom, uint32_t remo
     return bind_interdomain(d, remote_dom, remote_port, -1, 0, port);
 }
 
+static int bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, int fd, uint32_t owner,
+                     uint32_t *port);
+
 int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, uint32_t *port)
+{
+    return bind_virq(d, virq, vcpu, -1, 0, port);
+}
+
+int evtchn_dom0_bind_virq(uint32_t virq, int notify_fd, uint32_t owner, uint32_t *port)
+{
+    if (virq < NR_VIRQS && evtchn_virq_is_per_vcpu(virq))
+        return -EINVAL; /* Dom0 has no vCPUs of ours to time */
+    return bind_virq(domain_dom0(), virq, 0, notify_fd, owner, port);
+}
+
+static int bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, int fd, uint32_t owner,
+                     uint32_t *port)
 {
     if (virq >= NR_VIRQS)
         return -EINVAL;
@@ -230,7 +246,7 @@ int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, uint32_t *p
     pthread_mutex_lock(&t->lock);
     int rc = t->virq_port[vcpu][virq] ? -EEXIST : alloc_port(t, port);
     if (rc == 0) {
-        struct evtchn *c = init_port(t, *port, EVTCHNSTAT_virq, -1, 0);
+        struct evtchn *c = init_port(t, *port, EVTCHNSTAT_virq, fd, owner);
         c->virq = virq;
         c->notify_vcpu = (uint16_t)vcpu;
         t->virq_port[vcpu][virq] = (uint16_t)*port;

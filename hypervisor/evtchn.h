@@ -73,6 +73,7 @@ void evtchn_raise_virq(struct domain *d, uint32_t vcpu, uint32_t virq);
 int evtchn_dom0_alloc_unbound(uint32_t remote_dom, int notify_fd, uint32_t owner, uint32_t *port);
 int evtchn_dom0_bind_interdomain(uint32_t remote_dom, uint32_t remote_port, int notify_fd,
                                  uint32_t owner, uint32_t *port);
+int evtchn_dom0_bind_virq(uint32_t virq, int notify_fd, uint32_t owner, uint32_t *port);
 /* Close a Dom0 port; -EPERM if another connection owns it. */
 int evtchn_dom0_close(uint32_t port, uint32_t owner);
 int evtchn_dom0_send(uint32_t port, uint32_t owner);

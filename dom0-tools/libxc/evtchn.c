@@ -41,6 +41,12 @@ int xc_evtchn_bind_interdomain(struct xc *xc, uint32_t remote_dom, uint32_t remo
     return bind_op(xc, XLCTL_OP_EVTCHN_BIND_INTERDOMAIN, &e, out);
 }
 
+int xc_evtchn_bind_virq(struct xc *xc, uint32_t virq, struct xc_evtchn_port *out)
+{
+    struct xlctl_evtchn e = {.remote_port = virq};
+    return bind_op(xc, XLCTL_OP_EVTCHN_BIND_VIRQ, &e, out);
+}
+
 int xc_evtchn_notify(const struct xc_evtchn_port *p)
 {
     uint64_t one = 1;

@@ -26,6 +26,9 @@ int xc_evtchn_alloc_unbound(struct xc *xc, uint32_t remote_dom, struct xc_evtchn
  * pending (its eventfd readable), as on Xen. 0 or -errno (-EINVAL). */
 int xc_evtchn_bind_interdomain(struct xc *xc, uint32_t remote_dom, uint32_t remote_port,
                                struct xc_evtchn_port *out);
+/* A Dom0 port bound to a global VIRQ (VIRQ_DOM_EXC: a domain shut down or
+ * went away). 0 or -errno (-EINVAL per-vCPU VIRQ, -EEXIST bound already). */
+int xc_evtchn_bind_virq(struct xc *xc, uint32_t virq, struct xc_evtchn_port *out);
 /* Raises the event in the guest: one eventfd write, no round trip to the
  * daemon (its "hv-evtchn" thread sends on the port). */
 int xc_evtchn_notify(const struct xc_evtchn_port *p);

@@ -130,6 +130,14 @@ enum xlctl_op {
     XLCTL_OP_GNTTAB_MAP = 18,
     XLCTL_OP_GNTTAB_UNMAP = 19,
     XLCTL_OP_GNTTAB_COPY = 20,
+    /*
+     * IN: xlctl_evtchn (remote_port = the VIRQ). OUT: xlctl_evtchn (port)
+     * + notify fd + kick fd. A Dom0 port bound to a global VIRQ, which
+     * Dom0 owns (xen-abi.md 4.5): VIRQ_DOM_EXC fires when any domain shuts
+     * down or is destroyed, as xenstored uses it on Xen. -EINVAL for a
+     * per-vCPU VIRQ, -EEXIST when Dom0 has bound it already.
+     */
+    XLCTL_OP_EVTCHN_BIND_VIRQ = 21,
     XLCTL_OP_COUNT
 };
 

@@ -35,7 +35,7 @@
  * ring is then re-armed, so nothing waits for the guest's next kick). */
 #define READ_BUDGET (16u * XENCONS_OUT_SIZE)
 #define CONNECT_TRIES 30u      /* once a second */
-#define CHECK_EVERY_TICKS 5u   /* full scan and xenstored check */
+#define CHECK_EVERY_TICKS 5u   /* a full scan, for a release we missed */
 #define GFN_MAX (1ull << 40)   /* 52-bit guest-physical addresses */
 
 enum cdom_state { CDOM_WAITING, CDOM_LIVE, CDOM_DROPPED };
@@ -47,6 +47,7 @@ struct cdom {
     bool listed;                  /* in the hypervisor's list at the last scan */
     bool forget;                  /* no console keys: drop the record quietly */
     unsigned tries;
+    uint64_t created_ns;          /* tells a reused domid from its old domain */
     char name[XLCTL_NAME_MAX];
     char why[192];                /* WAITING/DROPPED: the reason */
     struct xc_foreign_map map;
@@ -59,6 +60,7 @@ struct cdom {
 static struct xs_handle *xs;
 static struct xc *xc;
 static struct cdom *doms;
+static int xs_fd = -1;
 static struct handler xs_handler;
 static unsigned ticks;
 
@@ -179,6 +181,8 @@ static int read_key(uint32_t domid, const char *key, char *buf, size_t len)
     char path[96];
     snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, key);
     unsigned n = 0;
+    if (!xs)
+        return -ENOTCONN;
     char *v = xs_read(xs, XBT_NULL, path, &n);
     if (!v)
         return -errno;
@@ -301,6 +305,17 @@ static void try_connect(struct cdom *d, const struct xlctl_dominfo *info)
 
 /* ---- discovery ---------------------------------------------------------- */
 
+/* The domain is gone: its last output, then nothing of it is left. */
+static void retire(struct cdom *d)
+{
+    if (d->state == CDOM_LIVE) {
+        service(d, true); /* its last words: the mapping outlives it */
+        session_domain_gone(d->domid);
+        log_info("d%u console: released (domain gone)", d->domid);
+    }
+    remove_cdom(d);
+}
+
 static void scan(void)
 {
     struct xlctl_dominfo *list = NULL;
@@ -318,6 +333,10 @@ static void scan(void)
         struct cdom *d = find(list[i].domid);
         if (list[i].domid == 0)
             continue;
+        if (d && d->created_ns != list[i].create_time_ns) {
+            retire(d); /* its domid already serves a new domain */
+            d = NULL;
+        }
         if (!d) {
             if (list[i].state == XLCTL_STATE_DYING)
                 continue;
@@ -327,6 +346,7 @@ static void scan(void)
                 continue;
             }
             d->domid = list[i].domid;
+            d->created_ns = list[i].create_time_ns;
             d->state = CDOM_WAITING;
             d->port.fd = -1;
             d->log_fd = -1;
@@ -340,14 +360,8 @@ static void scan(void)
     free(list);
     for (struct cdom *d = doms, *next; d; d = next) {
         next = d->next;
-        if (d->listed && !d->forget)
-            continue;
-        if (d->state == CDOM_LIVE) {
-            service(d, true); /* its last words: the mapping outlives it */
-            session_domain_gone(d->domid);
-            log_info("d%u console: released (domain gone)", d->domid);
-        }
-        remove_cdom(d);
+        if (!d->listed || d->forget)
+            retire(d);
     }
 }
 
@@ -357,7 +371,7 @@ static void on_xenstore(struct handler *h, uint32_t events)
     bool any = false;
     char **w;
     /* Either special path may mean any domain: look at them all. */
-    while ((w = xs_check_watch(xs)) != NULL) {
+    while (xs && (w = xs_check_watch(xs)) != NULL) {
         any = true;
         free(w);
     }
@@ -365,17 +379,60 @@ static void on_xenstore(struct handler *h, uint32_t events)
         scan();
 }
 
+/* The special watches on xs; their first events start a scan. */
+static int watch_xenstore(void)
+{
+    if (!xs_watch(xs, "@introduceDomain", "introduce") || !xs_watch(xs, "@releaseDomain", "release"))
+        return errno ? -errno : -EIO;
+    xs_fd = xs_fileno(xs);
+    if (xs_fd < 0)
+        return -EIO;
+    xs_handler.fn = on_xenstore;
+    int rc = loop_add(xs_fd, EPOLLIN, &xs_handler);
+    if (rc < 0)
+        xs_fd = -1;
+    return rc;
+}
+
+/*
+ * xenstored went away (it is restarted, with its store). The consoles we
+ * serve need nothing from it, so they and their sessions go on; only new
+ * domains wait until we are back, with a fresh connection and watches.
+ */
+static void xenstore_check(void)
+{
+    if (xs) {
+        /* A dead connection never makes xs_fileno readable: ask. */
+        char *path = xs_get_domain_path(xs, 0);
+        if (path) {
+            free(path);
+            return;
+        }
+        log_info("lost xenstored: reconnecting");
+        if (xs_fd >= 0)
+            loop_del(xs_fd);
+        xs_fd = -1;
+        xs_close(xs);
+        xs = NULL;
+    }
+    xs = xs_open(0);
+    if (!xs)
+        return;
+    int rc = watch_xenstore();
+    if (rc < 0) {
+        log_info("xenstored: watching @introduceDomain/@releaseDomain: %s", strerror(-rc));
+        xs_close(xs);
+        xs = NULL;
+        return;
+    }
+    log_info("xenstored: connected again");
+}
+
 int domains_init(struct xs_handle *xs_handle, struct xc *xc_handle)
 {
     xs = xs_handle;
     xc = xc_handle;
-    if (!xs_watch(xs, "@introduceDomain", "introduce") || !xs_watch(xs, "@releaseDomain", "release"))
-        return -errno;
-    int fd = xs_fileno(xs);
-    if (fd < 0)
-        return -EIO;
-    xs_handler.fn = on_xenstore;
-    return loop_add(fd, EPOLLIN, &xs_handler);
+    return watch_xenstore();
 }
 
 void domains_tick(void)
@@ -383,14 +440,9 @@ void domains_tick(void)
     bool waiting = false;
     for (struct cdom *d = doms; d; d = d->next)
         waiting |= d->state == CDOM_WAITING;
-    if (++ticks % CHECK_EVERY_TICKS == 0) {
-        /* A dead xenstored connection never makes xs_fileno readable: ask. */
-        char *path = xs_get_domain_path(xs, 0);
-        if (!path)
-            lost("xenstored", -errno);
-        free(path);
-        waiting = true; /* and catch a release we missed */
-    }
+    xenstore_check();
+    if (++ticks % CHECK_EVERY_TICKS == 0)
+        waiting = true; /* catch a release we missed */
     if (waiting)
         scan();
 }
@@ -402,6 +454,11 @@ void domains_stop(void)
             service(doms, true);
         remove_cdom(doms);
     }
+    if (xs_fd >= 0)
+        loop_del(xs_fd);
+    xs_fd = -1;
+    xs_close(xs);
+    xs = NULL;
 }
 
 /* ---- for sessions ------------------------------------------------------- */

@@ -30,13 +30,14 @@
 struct xs_handle;
 struct xc;
 
-/* Watches the special paths (their first events trigger the first scan).
- * 0 or -errno. */
+/* Takes xs over and watches the special paths (their first events
+ * trigger the first scan). 0 or -errno. */
 int domains_init(struct xs_handle *xs, struct xc *xc);
 /* Once a second: retries consoles that could not be connected yet, and
- * checks that xenstored still answers. */
+ * checks that xenstored still answers; when it does not (it restarts),
+ * reconnects, while the consoles already served and their sessions go on. */
 void domains_tick(void);
-/* Releases every console (after a last drain). */
+/* Releases every console (after a last drain), and xenstore. */
 void domains_stop(void);
 
 /*

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,19 +63,19 @@ void log_warn(const char *fmt, ...)
     va_end(ap);
 }
 
-int guestlog_name_ok(const char *name)
+bool guestlog_name_ok(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || n >= 64 || name[0] == '.')
-        return 0;
+        return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '-' || c == '_' || c == '.';
         if (!ok)
-            return 0;
+            return false;
     }
-    return 1;
+    return true;
 }
 
 int guestlog_open(const char *dir, const char *name)

@@ -15,6 +15,7 @@
 #ifndef XCD_LOG_H
 #define XCD_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -25,7 +26,7 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True for a name the hypervisor could have given a domain (it names the
  * log file): letters, digits, '-', '_', '.', not starting with '.'. */
-int guestlog_name_ok(const char *name);
+bool guestlog_name_ok(const char *name);
 /* Opens (creating) the guest's log in dir. An fd, or -errno. */
 int guestlog_open(const char *dir, const char *name);
 /* Appends; a full disk loses console text, never stalls the guest. */

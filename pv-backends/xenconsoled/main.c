@@ -195,6 +195,7 @@ static int open_hypervisor(void)
 static int start_domains(void)
 {
     int rc = domains_init(xcd.xs, xcd.xc);
+    xcd.xs = NULL; /* domains.c owns it now (and reconnects when it breaks) */
     if (rc < 0)
         snprintf(xcd.why, sizeof(xcd.why), "watching @introduceDomain/@releaseDomain: %s", strerror(-rc));
     return rc;

@@ -77,7 +77,7 @@ static int outq_append(struct outq *q, const char *data, size_t len, size_t limi
 {
     if (q->len + len > limit)
         return -ENOBUFS;
-    if (q->head + q->len + len > q->cap) {
+    if (q->head && q->head + q->len + len > q->cap) {
         memmove(q->buf, q->buf + q->head, q->len);
         q->head = 0;
     }

@@ -128,3 +128,23 @@ test_guest_xenstore_client_over_its_ring() {
     grep "^FAIL" "$(console_log xst1)" >&2 && return 1
     wait_console xst1 "^xenstore-test: 18 passed, 0 failed$"
 }
+
+test_guest_cooperative_threads_sleep_and_yield_on_the_guest_clock() {
+    "$XL" create "$(guest_cfg threads1 "app=threads" 'on_crash = "preserve"')"
+    wait_console threads1 "^threads: yielder yielded 1000 times; all done in [0-9]+ ms .*: (PASS|FAIL)$" 10
+    wait_console threads1 ": PASS$"
+    [ "$(grep -c 'woke .* times (expected' "$(console_log threads1)")" -eq 3 ]
+}
+
+# Dom0's services learn of domain deaths as on Xen: VIRQ_DOM_EXC.
+test_dom0_global_virq_dom_exc_fires_when_a_domain_shuts_down() {
+    "$TOOLS/virq_watch" 3 10 >"$WORK/virq.out" 2>&1 &
+    local watcher=$!
+    for _ in $(seq 1 100); do grep -q bound "$WORK/virq.out" && break; sleep 0.02; done
+    grep -q "bound VIRQ 3" "$WORK/virq.out"
+    expect_fail "File exists" "$TOOLS/virq_watch" 3 1     # Dom0 has it already
+    expect_fail "Invalid argument" "$TOOLS/virq_watch" 0 1 # VIRQ_TIMER is per-vCPU
+    "$XL" create "$(guest_cfg domexc1 "app=hello")"
+    wait "$watcher"
+    grep -q "VIRQ 3 fired" "$WORK/virq.out"
+}
