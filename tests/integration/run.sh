@@ -37,9 +37,13 @@ TEST_TIMEOUT_S=${TEST_TIMEOUT_S:-180}
 run_test() {
     ( set -e; "$1" ) >"$WORK/$1.out" 2>&1 &
     local pid=$!
-    ( sleep "$TEST_TIMEOUT_S"
-      echo "timed out after ${TEST_TIMEOUT_S} s" >>"$WORK/$1.out"
-      pkill -TERM -P "$pid" 2>/dev/null; kill -TERM "$pid" 2>/dev/null ) &
+    # Its own output goes to the test's log, so a sleep it leaves behind
+    # never holds our stdout open; a TERM ends the sleep with it.
+    ( trap 'kill "$s" 2>/dev/null; exit 0' TERM
+      sleep "$TEST_TIMEOUT_S" & s=$!
+      wait "$s"
+      echo "timed out after ${TEST_TIMEOUT_S} s"
+      pkill -TERM -P "$pid"; kill -TERM "$pid" ) >>"$WORK/$1.out" 2>&1 &
     local watchdog=$!
     wait "$pid"
     local rc=$?
