@@ -473,8 +473,8 @@ void evtchn_destroy(struct domain *d)
 
 void evtchn_raise_virq(struct domain *d, uint32_t vcpu, uint32_t virq)
 {
-    if (vcpu >= XLCTL_MAX_VCPUS || virq >= NR_VIRQS)
-        return;
+    if (!d || !d->evtchn || vcpu >= XLCTL_MAX_VCPUS || virq >= NR_VIRQS)
+        return; /* e.g. Dom0's table before the daemon made it */
     if (!evtchn_virq_is_per_vcpu(virq))
         vcpu = 0; /* global VIRQs are kept in vCPU 0's table */
     struct evtchn_table *t = d->evtchn;
