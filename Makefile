@@ -154,6 +154,16 @@ $(BUILD)/tests/unit/xenstore/%: tests/unit/xenstore/%.c $(XS_LIBS) $(XS_TEST_HDR
 $(BUILD)/tests/tools/xs_%: tests/tools/xs_%.c $(BUILD)/lib/libxenolith-xenstore.a | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ixenstore/lib -o $@ $< $(BUILD)/lib/libxenolith-xenstore.a $(HOST_LDFLAGS)
+# The same client source against Xen's real libxenstore (libxen-dev), for
+# the interop test: HOST_CFLAGS without -Ixenstore/lib, so <xenstore.h> is
+# /usr/include's.
+XS_XEN_LIB := /usr/lib/x86_64-linux-gnu/libxenstore.so
+ifneq ($(wildcard $(XS_XEN_LIB)),)
+all: $(BUILD)/tests/tools/xs_client_test_xen
+endif
+$(BUILD)/tests/tools/xs_client_test_xen: tests/tools/xs_client_test.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -pthread $(SAN) -o $@ $< $(HOST_LDFLAGS) -lxenstore
 
 # ---- xenconsoled: the console backend (pv-backends/xenconsoled) and its
 # cmocka suites (tests/unit/xenconsoled), which link its objects but main.o.

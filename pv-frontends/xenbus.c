@@ -20,6 +20,7 @@
 
 #define REPLY_TIMEOUT_NS (5ull * 1000000000ull)
 #define MAX_QUEUED_WATCHES 16
+#define MAX_WATCH_CALLBACKS 8
 
 static struct xenstore_domain_interface *ring;
 static evtchn_port_t port;
@@ -33,6 +34,15 @@ static struct {
     char token[64];
 } watches[MAX_QUEUED_WATCHES];
 static unsigned nwatches;
+
+/* Watches registered with a callback (xenbus_watch_cb); lock held. */
+static struct {
+    char path[256];
+    char token[64];
+    xenbus_watch_fn fn;
+    void *arg;
+} callbacks[MAX_WATCH_CALLBACKS];
+static unsigned ncallbacks;
 
 static void on_event(evtchn_port_t p, void *arg)
 {
@@ -156,14 +166,15 @@ static void queue_watch(const char *payload, uint32_t len)
 }
 
 /* One message: the reply of our request, or watch events before it. */
-static int transact(uint32_t type, const void *body, uint32_t body_len, char *reply, size_t cap)
+static int transact(uint32_t type, xenbus_transaction_t t, const void *body, uint32_t body_len,
+                    char *reply, size_t cap)
 {
     static char payload[XENSTORE_PAYLOAD_MAX + 1];
     if (!ring || broken)
         return -ENOSYS;
     uint64_t deadline = time_now_ns() + REPLY_TIMEOUT_NS;
     uint32_t req_id = next_req_id++;
-    struct xsd_sockmsg h = {.type = type, .req_id = req_id, .tx_id = 0, .len = body_len};
+    struct xsd_sockmsg h = {.type = type, .req_id = req_id, .tx_id = t, .len = body_len};
     int rc = ring_write(&h, sizeof(h), deadline);
     if (rc == 0)
         rc = ring_write(body, body_len, deadline);
@@ -194,8 +205,8 @@ static int transact(uint32_t type, const void *body, uint32_t body_len, char *re
     return rc;
 }
 
-/* path\0 [value] as one body. */
-static int request(uint32_t type, const char *path, const char *value, size_t vlen,
+/* path\0 [value] as one body, in transaction t (0: none). */
+static int request(uint32_t type, xenbus_transaction_t t, const char *path, const char *value, size_t vlen,
                    char *reply, size_t cap)
 {
     static char body[XENSTORE_PAYLOAD_MAX];
@@ -207,15 +218,20 @@ static int request(uint32_t type, const char *path, const char *value, size_t vl
         memcpy(body + plen, value, vlen);
     char scratch[8];
     take_lock();
-    int rc = transact(type, body, (uint32_t)(plen + vlen), reply ? reply : scratch,
+    int rc = transact(type, t, body, (uint32_t)(plen + vlen), reply ? reply : scratch,
                       reply ? cap : sizeof(scratch));
     drop_lock();
     return !reply && rc > 0 ? 0 : rc; /* "OK": success without data */
 }
 
+int xenbus_read_t(xenbus_transaction_t t, const char *path, char *buf, size_t len)
+{
+    return request(XS_READ, t, path, 0, 0, buf, len);
+}
+
 int xenbus_read(const char *path, char *buf, size_t len)
 {
-    return request(XS_READ, path, 0, 0, buf, len);
+    return xenbus_read_t(XBT_NIL, path, buf, len);
 }
 
 int xenbus_read_u64(const char *path, uint64_t *out)
@@ -227,9 +243,14 @@ int xenbus_read_u64(const char *path, uint64_t *out)
     return parse_u64(buf, out) < 0 ? -EINVAL : 0;
 }
 
+int xenbus_write_t(xenbus_transaction_t t, const char *path, const char *value)
+{
+    return request(XS_WRITE, t, path, value, strlen(value), 0, 0);
+}
+
 int xenbus_write(const char *path, const char *value)
 {
-    return request(XS_WRITE, path, value, strlen(value), 0, 0);
+    return xenbus_write_t(XBT_NIL, path, value);
 }
 
 int xenbus_printf(const char *path, const char *fmt, ...)
@@ -242,19 +263,78 @@ int xenbus_printf(const char *path, const char *fmt, ...)
     return xenbus_write(path, value);
 }
 
+int xenbus_mkdir_t(xenbus_transaction_t t, const char *path)
+{
+    return request(XS_MKDIR, t, path, 0, 0, 0, 0);
+}
+
 int xenbus_mkdir(const char *path)
 {
-    return request(XS_MKDIR, path, 0, 0, 0, 0);
+    return xenbus_mkdir_t(XBT_NIL, path);
+}
+
+int xenbus_rm_t(xenbus_transaction_t t, const char *path)
+{
+    return request(XS_RM, t, path, 0, 0, 0, 0);
 }
 
 int xenbus_rm(const char *path)
 {
-    return request(XS_RM, path, 0, 0, 0, 0);
+    return xenbus_rm_t(XBT_NIL, path);
+}
+
+int xenbus_directory_t(xenbus_transaction_t t, const char *path, char *buf, size_t len)
+{
+    return request(XS_DIRECTORY, t, path, 0, 0, buf, len);
 }
 
 int xenbus_directory(const char *path, char *buf, size_t len)
 {
-    return request(XS_DIRECTORY, path, 0, 0, buf, len);
+    return xenbus_directory_t(XBT_NIL, path, buf, len);
+}
+
+/* START's payload is one empty string; its reply is the id in decimal. */
+int xenbus_transaction_start(xenbus_transaction_t *t)
+{
+    char reply[16];
+    uint64_t id;
+    *t = XBT_NIL;
+    int rc = request(XS_TRANSACTION_START, XBT_NIL, "", 0, 0, reply, sizeof(reply));
+    if (rc < 0)
+        return rc;
+    if (parse_u64(reply, &id) < 0 || id == 0 || id > UINT32_MAX)
+        return -EIO;
+    *t = (xenbus_transaction_t)id;
+    return 0;
+}
+
+int xenbus_transaction_end(xenbus_transaction_t t, bool abort)
+{
+    if (t == XBT_NIL)
+        return -EINVAL;
+    return request(XS_TRANSACTION_END, t, abort ? "F" : "T", 0, 0, 0, 0);
+}
+
+int xenbus_transact(xenbus_transaction_fn fn, void *arg)
+{
+    for (int round = 0; round < XENBUS_TRANSACT_TRIES; round++) {
+        xenbus_transaction_t t;
+        int rc = xenbus_transaction_start(&t);
+        if (rc < 0)
+            return rc;
+        int result = fn(t, arg);
+        if (result < 0) {
+            xenbus_transaction_end(t, true);
+            if (result == -EAGAIN)
+                continue;
+            return result;
+        }
+        rc = xenbus_transaction_end(t, false);
+        if (rc == -EAGAIN)
+            continue;
+        return rc < 0 ? rc : result;
+    }
+    return -EAGAIN;
 }
 
 int xenbus_reconnect(void)
@@ -280,6 +360,7 @@ int xenbus_reconnect(void)
     }
     if (rc == 0) {
         nwatches = 0; /* their watches are gone; so are queued events */
+        ncallbacks = 0; /* and the callbacks that waited on them */
         broken = false;
     }
     drop_lock();
@@ -288,12 +369,60 @@ int xenbus_reconnect(void)
 
 int xenbus_watch(const char *path, const char *token)
 {
-    return request(XS_WATCH, path, token, strlen(token) + 1, 0, 0);
+    return request(XS_WATCH, XBT_NIL, path, token, strlen(token) + 1, 0, 0);
+}
+
+/* The callback goes in first, so the initial firing (which may arrive
+ * with WATCH's reply) already finds it. */
+int xenbus_watch_cb(const char *path, const char *token, xenbus_watch_fn fn, void *arg)
+{
+    if (!fn || strlen(path) >= sizeof(callbacks[0].path) || strlen(token) >= sizeof(callbacks[0].token))
+        return -EINVAL;
+    take_lock();
+    for (unsigned i = 0; i < ncallbacks; i++) {
+        if (strcmp(callbacks[i].token, token) == 0) {
+            drop_lock();
+            return -EEXIST; /* events are routed by token */
+        }
+    }
+    if (ncallbacks == MAX_WATCH_CALLBACKS) {
+        drop_lock();
+        return -ENOSPC;
+    }
+    unsigned slot = ncallbacks++;
+    snprintf(callbacks[slot].path, sizeof(callbacks[0].path), "%s", path);
+    snprintf(callbacks[slot].token, sizeof(callbacks[0].token), "%s", token);
+    callbacks[slot].fn = fn;
+    callbacks[slot].arg = arg;
+    drop_lock();
+    int rc = xenbus_watch(path, token);
+    if (rc < 0) {
+        take_lock();
+        for (unsigned i = 0; i < ncallbacks; i++) {
+            if (strcmp(callbacks[i].token, token) == 0) {
+                memmove(&callbacks[i], &callbacks[i + 1], (ncallbacks - i - 1) * sizeof(callbacks[0]));
+                ncallbacks--;
+                break;
+            }
+        }
+        drop_lock();
+    }
+    return rc;
 }
 
 int xenbus_unwatch(const char *path, const char *token)
 {
-    return request(XS_UNWATCH, path, token, strlen(token) + 1, 0, 0);
+    int rc = request(XS_UNWATCH, XBT_NIL, path, token, strlen(token) + 1, 0, 0);
+    take_lock();
+    for (unsigned i = 0; i < ncallbacks; i++) {
+        if (strcmp(callbacks[i].path, path) == 0 && strcmp(callbacks[i].token, token) == 0) {
+            memmove(&callbacks[i], &callbacks[i + 1], (ncallbacks - i - 1) * sizeof(callbacks[0]));
+            ncallbacks--;
+            break;
+        }
+    }
+    drop_lock();
+    return rc;
 }
 
 /* Takes a queued event for token; lock held. */
@@ -341,5 +470,41 @@ int xenbus_wait_watch(const char *token, char *path, size_t len, uint64_t timeou
         if (time_now_ns() > deadline)
             return -ETIME;
         wait_flag_until(&kicked, deadline);
+    }
+}
+
+/* Takes the oldest queued event whose token has a callback; lock held. */
+static bool take_callback_event(char *path, size_t plen, char *token, size_t tlen,
+                                xenbus_watch_fn *fn, void **arg)
+{
+    for (unsigned i = 0; i < nwatches; i++) {
+        for (unsigned c = 0; c < ncallbacks; c++) {
+            if (strcmp(watches[i].token, callbacks[c].token) != 0)
+                continue;
+            *fn = callbacks[c].fn;
+            *arg = callbacks[c].arg;
+            snprintf(token, tlen, "%s", callbacks[c].token);
+            return take_watch(token, path, plen);
+        }
+    }
+    return false;
+}
+
+/* Each callback runs without the lock held, so it may call xenbus. */
+int xenbus_dispatch_watches(void)
+{
+    char path[sizeof(watches[0].path)], token[sizeof(watches[0].token)];
+    int n = 0;
+    for (;;) {
+        xenbus_watch_fn fn;
+        void *arg;
+        take_lock();
+        drain_events(time_now_ns() + REPLY_TIMEOUT_NS);
+        bool got = take_callback_event(path, sizeof(path), token, sizeof(token), &fn, &arg);
+        drop_lock();
+        if (!got)
+            return n;
+        fn(path, token, arg);
+        n++;
     }
 }

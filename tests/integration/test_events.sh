@@ -126,7 +126,7 @@ test_guest_xenstore_client_over_its_ring() {
     "$XL" create "$(guest_cfg xst1 "app=xenstore-test" 'on_crash = "preserve"')"
     wait_console xst1 "^xenstore-test: [0-9]+ passed, [0-9]+ failed$" 20
     grep "^FAIL" "$(console_log xst1)" >&2 && return 1
-    wait_console xst1 "^xenstore-test: 18 passed, 0 failed$"
+    wait_console xst1 "^xenstore-test: 31 passed, 0 failed$"
 }
 
 test_guest_cooperative_threads_sleep_and_yield_on_the_guest_clock() {

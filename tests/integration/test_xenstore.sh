@@ -336,12 +336,14 @@ test_xenstore_restart_keeps_store_and_guest_connection() {
     "$XL" create "$(guest_cfg xsrst1 "app=evtchn-peer role=pong count=1")"
     dom=$(domid_of xsrst1)
     # The guest prints nothing until data/peer comes; its watch on it is
-    # in the state file (saved before the guest had its OK) once it waits.
+    # in the state file's snapshot or journal (saved before the guest had
+    # its OK) once it waits.
     for i in $(seq 1 500); do
-        grep -qa "/local/domain/$dom/data/peer" "$XENOLITH_RUNDIR/xenstored.state" && break
+        cat "$XENOLITH_RUNDIR/xenstored.state"* 2>/dev/null |
+            grep -qa "/local/domain/$dom/data/peer" && break
         sleep 0.02
     done
-    grep -qa "/local/domain/$dom/data/peer" "$XENOLITH_RUNDIR/xenstored.state" ||
+    cat "$XENOLITH_RUNDIR/xenstored.state"* 2>/dev/null | grep -qa "/local/domain/$dom/data/peer" ||
         { fail "the guest's watch never reached the state file"; return 1; }
     xenstore-ls -f -p >"$WORK/before.ls"
     old=$(pgrep -f "xenstored --socket $XENSTORED_PATH")
@@ -365,4 +367,81 @@ test_xenstore_restart_keeps_store_and_guest_connection() {
     [ "$(xenstore-read "/local/domain/$dom/data/port")" -gt 0 ]
     "$XL" destroy xsrst1
     xenstore-rm /restart
+}
+
+# xs_interop_run CLIENT: the same session through CLIENT, each command's
+# output (stdout and stderr; the program names itself xs_client_test
+# whichever library it has) and exit status, on a fresh /interop.
+xs_interop_run() {
+    local c=$1 rc i args=()
+    for i in $(seq 1 700); do args+=("/interop/many/child-$i" ""); done
+    xenstore-write "${args[@]}"
+    while read -r line; do
+        [ -n "$line" ] || continue
+        rc=0
+        # shellcheck disable=SC2086
+        "$c" $line 2>&1 || rc=$?
+        echo "[$line] exit $rc"
+    done <<'CMDS'
+write /interop/k v
+read /interop/k
+mkdir /interop/d
+ls /interop
+exists /interop/k
+exists /interop/nope
+read /interop/nope
+rm /interop/nope/deeper
+chmod /interop/k n0 r5 b7
+perms /interop/k
+chmod /interop/k q0
+conflict /interop/k
+read /interop/k
+disjoint /interop/k /interop/d
+read /interop/d
+introduced 0
+domain-path 5
+control check
+CMDS
+    "$c" ls /interop/many | wc -l
+    "$c" ls /interop/many | tail -1
+    local out=$WORK/interop-watch.out
+    "$c" watch /interop/w 3 >"$out" &
+    local pid=$!
+    wait_lines "$out" 1
+    "$c" write /interop/w/a 1
+    "$c" write /interop/w/b 2
+    wait "$pid"
+    cat "$out"
+    "$c" rm /interop
+    "$c" exists /interop && echo "/interop still there" || echo "[exists /interop] exit $?"
+}
+
+# tests/tools/xs_client_test.c built twice, against our libxenstore and
+# against Xen's own (Debian's libxenstore.so.4): against our daemon both
+# must succeed and print the same, byte for byte.
+test_xenstore_same_client_against_xens_libxenstore() {
+    local xen_client=$ROOT/$BUILD/tests/tools/xs_client_test_xen
+    [ -x "$xen_client" ] || { echo "no $xen_client (Xen's libxenstore missing)"; exit 77; }
+    ldd "$xen_client" | grep -q 'libxenstore\.so' || { fail "$xen_client is not linked with libxenstore.so"; return 1; }
+    xs_start interop
+    xs_interop_run "$XS_CLIENT" >"$WORK/interop-ours.out"
+    xs_interop_run "$xen_client" >"$WORK/interop-xen.out"
+    diff -u "$WORK/interop-ours.out" "$WORK/interop-xen.out" >&2 ||
+        { fail "our libxenstore and Xen's differ (- ours, + Xen's)"; return 1; }
+    # And what both printed is right, not merely the same.
+    local o=$WORK/interop-ours.out
+    grep -qx '\[write /interop/k v\] exit 0' "$o"
+    grep -qx '\[exists /interop/nope\] exit 1' "$o"
+    grep -qx 'xs_client_test: read /interop/nope: No such file or directory' "$o"
+    grep -qx 'n0 r5 b7' "$o"
+    grep -qx 'EAGAIN' "$o"
+    grep -qx 'committed retried' "$o"
+    grep -qx 'both committed' "$o"
+    grep -qx '/local/domain/5' "$o"
+    grep -qx '700' "$o"
+    grep -qx 'child-700' "$o"
+    grep -qx '/interop/w/b xs_client_test' "$o"
+    grep -qx '\[exists /interop\] exit 1' "$o"
+    ! grep -q 'exit [^01]$' "$o" || { fail "a command exited with status 2 or worse:"; cat "$o" >&2; return 1; }
+    xs_alive
 }

@@ -75,15 +75,16 @@ static struct domain *domain_alloc(unsigned int domid)
     d->generation = store_new_generation();
     d->target = XS_DOMID_INVALID;
     domains[domid] = d;
-    persist_mark_dirty();
+    persist_domain_changed(domid);
     return d;
 }
 
 static void domain_free(struct domain *d)
 {
-    domains[d->domid] = NULL;
+    unsigned int domid = d->domid;
+    domains[domid] = NULL;
     free(d);
-    persist_mark_dirty();
+    persist_domain_changed(domid);
 }
 
 int domain_restore(const struct domain *saved)
@@ -226,7 +227,7 @@ void domain_shutdown_seen(unsigned int domid)
     if (!d || !d->introduced || d->shutdown)
         return;
     d->shutdown = true;
-    persist_mark_dirty();
+    persist_domain_changed(domid);
     watch_fire_special("@releaseDomain");
 }
 
@@ -281,7 +282,7 @@ int domain_do_introduce(struct connection *c, const struct request *r)
             if (err < 0)
                 return -err;
         }
-        persist_mark_dirty();
+        persist_domain_changed(d->domid);
         log_info("d%d: introduced again, port %d", domid, port);
         reply_ok(c);
         return 0;
@@ -301,7 +302,7 @@ int domain_do_introduce(struct connection *c, const struct request *r)
     /* Without a ring transport the domain is known but has no connection
      * yet: guest I/O arrives with the ring transport. */
     d->introduced = true;
-    persist_mark_dirty();
+    persist_domain_changed(d->domid);
     log_info("d%d: introduced, gfn %#" PRIx64 " port %d%s", domid, gfn, port,
              transport ? "" : " (no ring transport yet)");
     watch_fire_special("@introduceDomain");
@@ -327,7 +328,7 @@ int domain_do_resume(struct connection *c, const struct request *r)
     if (err)
         return err;
     d->shutdown = false;
-    persist_mark_dirty();
+    persist_domain_changed(d->domid);
     reply_ok(c);
     return 0;
 }
@@ -367,7 +368,7 @@ int domain_do_set_target(struct connection *c, const struct request *r)
     d->target = t->domid;
     if (d->conn)
         d->conn->target = t->domid;
-    persist_mark_dirty();
+    persist_domain_changed(d->domid);
     log_info("d%u: targets d%u", d->domid, t->domid);
     reply_ok(c);
     return 0;

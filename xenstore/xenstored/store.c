@@ -226,7 +226,7 @@ int store_put(struct node *node)
         node_free(old);
     }
     account(node, 1);
-    persist_mark_dirty();
+    persist_node_changed(node->name);
     return 0;
 }
 
@@ -234,9 +234,9 @@ void store_remove(const char *name)
 {
     struct node *old = hash_del(nodes, name);
     if (old) {
+        persist_node_removed(name); /* name may be old's */
         account(old, -1);
         node_free(old);
-        persist_mark_dirty();
     }
 }
 

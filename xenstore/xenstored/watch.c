@@ -37,7 +37,7 @@ static void watch_free(struct connection *c, struct watch *w)
     c->nwatches--;
     domain_account(c->domid, 0, -(long)watch_memory(w));
     if (!c->privileged)
-        persist_mark_dirty(); /* guests' watches are saved */
+        persist_watches_changed(c->domid); /* guests' watches are saved */
     free(w->path);
     free(w->token);
     free(w);
@@ -161,7 +161,7 @@ int watch_do_watch(struct connection *c, const struct request *r)
     c->nwatches++;
     domain_account(c->domid, 0, (long)mem);
     if (!c->privileged)
-        persist_mark_dirty(); /* guests' watches are saved */
+        persist_watches_changed(c->domid); /* guests' watches are saved */
 
     reply_ok(c);
     /* The first firing, straight after the OK and whatever the watcher may
