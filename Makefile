@@ -159,9 +159,13 @@ $(BUILD)/tests/tools/xs_%: tests/tools/xs_%.c $(BUILD)/lib/libxenolith-xenstore.
 # /usr/include's.
 XS_XEN_LIB := /usr/lib/x86_64-linux-gnu/libxenstore.so
 ifneq ($(wildcard $(XS_XEN_LIB)),)
-all: $(BUILD)/tests/tools/xs_client_test_xen
+all: $(BUILD)/tests/tools/xs_client_test_xen $(BUILD)/bench/bin/xenstore_bench_xen
 endif
 $(BUILD)/tests/tools/xs_client_test_xen: tests/tools/xs_client_test.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -pthread $(SAN) -o $@ $< $(HOST_LDFLAGS) -lxenstore
+# The xenstore benchmark with Xen's libxenstore as the client, as #4 asks.
+$(BUILD)/bench/bin/xenstore_bench_xen: bench/xenstore_bench.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -pthread $(SAN) -o $@ $< $(HOST_LDFLAGS) -lxenstore
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <xenstore.h>
 
 #include "xl.h"
 
@@ -50,6 +51,26 @@ static void print_dom0(struct xc *xc)
     if (f)
         fclose(f);
     print_row("Domain-0", 0, p.total_kib >> 10, p.nr_cpus, "r-----", secs);
+}
+
+/*
+ * A domain's name as xl shows it: /local/domain/<id>/name in xenstore, as
+ * Xen's xl reads it, else the name the hypervisor keeps (a stack without
+ * xenstored, or a domain between create and its xenstore entries).
+ */
+static void domain_name(struct xs_handle *xs, const struct xlctl_dominfo *d, char *out, size_t len)
+{
+    char path[64];
+    unsigned n = 0;
+    snprintf(path, sizeof(path), "/local/domain/%u/name", d->domid);
+    char *v = xs ? xs_read(xs, XBT_NULL, path, &n) : NULL;
+    if (v && n > 0 && n < len) {
+        memcpy(out, v, n);
+        out[n] = '\0';
+    } else {
+        snprintf(out, len, "%s", d->name);
+    }
+    free(v);
 }
 
 static bool selected(const struct xlctl_dominfo *d, int argc, char **argv)
@@ -99,14 +120,18 @@ int main_list(int argc, char **argv)
         want_dom0 |= strcmp(argv[i], "Domain-0") == 0 || strcmp(argv[i], "0") == 0;
     if (want_dom0)
         print_dom0(xc);
+    struct xs_handle *xs = xs_open(0);
     for (unsigned i = 0; i < n; i++) {
         if (!selected(&list[i], argc, argv))
             continue;
-        char st[7];
+        char st[7], name[XLCTL_NAME_MAX];
         state_letters(&list[i], st);
-        print_row(list[i].name, list[i].domid, list[i].memory_kib >> 10, list[i].vcpus, st,
+        domain_name(xs, &list[i], name, sizeof(name));
+        print_row(name, list[i].domid, list[i].memory_kib >> 10, list[i].vcpus, st,
                   (double)list[i].cpu_time_ns / 1e9);
     }
+    if (xs)
+        xs_close(xs);
     free(list);
     xc_close(xc);
     return 0;

@@ -35,3 +35,16 @@ test_control_socket_survives_garbage() {
     "$XL" create "$cfg"
     wait_console aftergarbage "^Hello from"
 }
+
+test_xl_list_takes_names_from_xenstore() {
+    export XENSTORED_PATH=$XENOLITH_RUNDIR/xenstored.sock
+    command -v xenstore-write >/dev/null || { echo "xenstore-utils is not installed"; exit 77; }
+    "$XL" create "$(guest_cfg named1 "app=hello" 'on_poweroff = "preserve"')"
+    wait_state named1 '^---s--$'
+    local id
+    id=$("$XL" list | awk '$1 == "named1" {print $2}')
+    [ "$(xenstore-read "/local/domain/$id/name")" = named1 ]
+    xenstore-write "/local/domain/$id/name" renamed1
+    "$XL" list | grep -qE "^renamed1 +$id "
+    "$XL" destroy "$id"
+}
