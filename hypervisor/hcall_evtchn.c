@@ -22,9 +22,6 @@ static int check_dom(struct hcall_ctx *c, domid_t dom)
     return exists ? -EPERM : -ESRCH;
 }
 
-#define COPY_IN(c, arg, s)  do { if (hcall_copy_from(c, &(s), arg, sizeof(s)) < 0) return -EFAULT; } while (0)
-#define COPY_OUT(c, arg, s) hcall_copy_to(c, arg, &(s), sizeof(s))
-
 static long op_alloc_unbound(struct hcall_ctx *c, uint64_t arg)
 {
     struct evtchn_alloc_unbound a;

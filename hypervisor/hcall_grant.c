@@ -32,10 +32,6 @@
 #define GUEST_MAP_LOG_LIMIT 8u
 #define DYING_CHECK_EVERY 256u
 
-#define COPY_IN(c, arg, s)  do { if (hcall_copy_from(c, &(s), arg, sizeof(s)) < 0) return -EFAULT; } while (0)
-#define COPY_OUT(c, arg, s) hcall_copy_to(c, arg, &(s), sizeof(s))
-#define COPY_FIELD_OUT(c, arg, s, f) \
-    hcall_copy_to(c, (arg) + offsetof(__typeof__(s), f), &(s).f, sizeof((s).f))
 
 /*
  * Xen preempts a long batch with a continuation; we have none (the vCPU

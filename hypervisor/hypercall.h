@@ -11,6 +11,7 @@
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "guest_access.h"
@@ -38,6 +39,16 @@ long hcall_unimplemented(struct hcall_ctx *c, const char *what, uint64_t sub);
 /* Copies a guest pointer argument; -EFAULT on any bad address. */
 int hcall_copy_from(struct hcall_ctx *c, void *dst, uint64_t gva, size_t len);
 int hcall_copy_to(struct hcall_ctx *c, uint64_t gva, const void *src, size_t len);
+
+/* A handler's struct argument: COPY_IN returns -EFAULT from the handler
+ * when the guest pointer is bad; COPY_OUT and COPY_FIELD_OUT give 0 or
+ * -EFAULT (the field form writes back only that member, as Xen does for
+ * status fields). */
+#define COPY_IN(c, arg, s) \
+    do { if (hcall_copy_from(c, &(s), arg, sizeof(s)) < 0) return -EFAULT; } while (0)
+#define COPY_OUT(c, arg, s) hcall_copy_to(c, arg, &(s), sizeof(s))
+#define COPY_FIELD_OUT(c, arg, s, f) \
+    hcall_copy_to(c, (arg) + offsetof(__typeof__(s), f), &(s).f, sizeof((s).f))
 
 /* The families. */
 long hcall_xen_version(struct hcall_ctx *c, const uint64_t *args);
