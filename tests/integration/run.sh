@@ -35,7 +35,9 @@ TEST_TIMEOUT_S=${TEST_TIMEOUT_S:-180}
 # run_test NAME: the test in a subshell with `set -e`, killed (with what it
 # started) if it outlives TEST_TIMEOUT_S, so one hang cannot stall the run.
 run_test() {
-    ( set -e; "$1" ) >"$WORK/$1.out" 2>&1 &
+    # No pipefail inside a test: `producer | grep -q` must judge by grep,
+    # and an early grep exit leaves the producer with SIGPIPE.
+    ( set -e; set +o pipefail; "$1" ) >"$WORK/$1.out" 2>&1 &
     local pid=$!
     # Its own output goes to the test's log, so a sleep it leaves behind
     # never holds our stdout open; a TERM ends the sleep with it.
