@@ -1,0 +1,106 @@
+/*
+ * io.c - the io_uring engine (see io.h).
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+
+int blk_io_init(struct blk_io *io, unsigned entries)
+{
+    struct io_uring_params p;
+    memset(&p, 0, sizeof(p));
+    p.flags = IORING_SETUP_CQSIZE;
+    p.cq_entries = entries * 2;
+    io->queued = 0;
+    return io_uring_queue_init_params(entries, &io->ring, &p);
+}
+
+void blk_io_exit(struct blk_io *io)
+{
+    io_uring_queue_exit(&io->ring);
+}
+
+static struct io_uring_sqe *get_sqe(struct blk_io *io)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&io->ring);
+    if (sqe)
+        io->queued++;
+    return sqe;
+}
+
+int blk_io_rw(struct blk_io *io, int fd, bool write, const struct iovec *iov, unsigned niov,
+              uint64_t off, uint64_t tag)
+{
+    struct io_uring_sqe *sqe = get_sqe(io);
+    if (!sqe)
+        return -EBUSY;
+    if (niov == 1) {
+        if (write)
+            io_uring_prep_write(sqe, fd, iov[0].iov_base, (unsigned)iov[0].iov_len, off);
+        else
+            io_uring_prep_read(sqe, fd, iov[0].iov_base, (unsigned)iov[0].iov_len, off);
+    } else if (write) {
+        io_uring_prep_writev(sqe, fd, iov, niov, off);
+    } else {
+        io_uring_prep_readv(sqe, fd, iov, niov, off);
+    }
+    io_uring_sqe_set_data64(sqe, tag);
+    return 0;
+}
+
+int blk_io_fsync(struct blk_io *io, int fd, uint64_t tag)
+{
+    struct io_uring_sqe *sqe = get_sqe(io);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+    io_uring_sqe_set_data64(sqe, tag);
+    return 0;
+}
+
+int blk_io_discard(struct blk_io *io, int fd, uint64_t off, uint64_t len, uint64_t tag)
+{
+    struct io_uring_sqe *sqe = get_sqe(io);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_fallocate(sqe, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
+    io_uring_sqe_set_data64(sqe, tag);
+    return 0;
+}
+
+int blk_io_poll(struct blk_io *io, int fd, uint64_t tag)
+{
+    struct io_uring_sqe *sqe = get_sqe(io);
+    if (!sqe)
+        return -EBUSY;
+    io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, tag);
+    return 0;
+}
+
+int blk_io_submit(struct blk_io *io, unsigned wait_nr)
+{
+    int rc = io_uring_submit_and_wait(&io->ring, wait_nr);
+    if (rc >= 0) {
+        io->queued = 0;
+        return 0;
+    }
+    if (rc == -EINTR && wait_nr)
+        io->queued = 0; /* submitted, interrupted while waiting */
+    return rc;
+}
+
+unsigned blk_io_reap(struct blk_io *io, blk_io_done_fn fn, void *arg)
+{
+    struct io_uring_cqe *cqe;
+    unsigned head, n = 0;
+    io_uring_for_each_cqe(&io->ring, head, cqe) {
+        fn(arg, io_uring_cqe_get_data64(cqe), cqe->res, (cqe->flags & IORING_CQE_F_MORE) != 0);
+        n++;
+    }
+    io_uring_cq_advance(&io->ring, n);
+    return n;
+}
