@@ -151,21 +151,27 @@ static int xenstore_entries(const struct xl_domain_config *cfg, const struct xlc
     return rc;
 }
 
-/* Each disk's target must be there and open as the guest will use it,
- * before anything is created: "disk '/x.img' not found: No such file ...". */
+int libxl_check_disk(const struct xl_disk *d, char *err, size_t errlen)
+{
+    if (access(d->target, F_OK) < 0) {
+        snprintf(err, errlen, "disk '%s' not found: %s", d->target, strerror(errno));
+        return -errno;
+    }
+    if (access(d->target, d->readonly ? R_OK : R_OK | W_OK) < 0) {
+        snprintf(err, errlen, "disk '%s' cannot be opened %s: %s", d->target,
+                 d->readonly ? "for reading" : "for reading and writing", strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+/* Every disk before anything is created. */
 static int check_disks(const struct xl_domain_config *cfg, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < cfg->n_disks; i++) {
-        const struct xl_disk *d = &cfg->disks[i];
-        if (access(d->target, F_OK) < 0) {
-            snprintf(err, errlen, "disk '%s' not found: %s", d->target, strerror(errno));
-            return -errno;
-        }
-        if (access(d->target, d->readonly ? R_OK : R_OK | W_OK) < 0) {
-            snprintf(err, errlen, "disk '%s' cannot be opened %s: %s", d->target,
-                     d->readonly ? "for reading" : "for reading and writing", strerror(errno));
-            return -errno;
-        }
+        int rc = libxl_check_disk(&cfg->disks[i], err, errlen);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
