@@ -121,6 +121,10 @@ bench-bins: $(BENCH_BINS)
 $(BUILD)/bench/bin/%: bench/%.c $(HOST_LIBS) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LIBS) $(HOST_LDFLAGS)
+# The block benchmark's host limit: io_uring alone.
+$(BUILD)/bench/bin/blk_host: bench/blk_host.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOST_LDFLAGS) -luring
 
 # ---- xenstore: xenstored, our libxenstore, their unit tests and test tools.
 # xenstored's objects but main.o form libxenstored.a, which the cmocka suites

@@ -22,6 +22,9 @@ int app_console_evil(void);
 int app_evtchn_peer(void);
 int app_xenstore_test(void);
 int app_threads(void);
+int app_blktest(void);
+int app_blkbench(void);
+int app_blk_evil(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -40,6 +43,9 @@ static const struct guest_app apps[] = {
     {"grant-offer", "grant count=N pages to Dom0 and check its use of them (hold=1: just wait)", app_grant_offer},
     {"echo-console", "answer each line typed on the console (lines=N idle_s=S echo=0|1)", app_echo_console},
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
+    {"blktest", "write, read back and verify patterned data on the first vbd (blktest_mb=N blktest_mode=...)", app_blktest},
+    {"blkbench", "block MB/s and IOPS (bench_mode=seqread|seqwrite|randread|randwrite bench_bs= bench_qd= bench_s=)", app_blkbench},
+    {"blk-evil", "post malformed blkif requests and check each is answered with an error", app_blk_evil},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 
