@@ -91,7 +91,10 @@ struct blk_dev {
     unsigned nranges;
     volatile int kick;
     bool dead;
+    bool closing;              /* blk_close: grants are ended patiently */
     bool ignore_ro;
+    uint64_t spin_ns;          /* blk_wait spins this long before arming and halting */
+    uint64_t last_check;       /* of the backend's state watch */
     uint64_t bogus;
 };
 
@@ -218,6 +221,8 @@ void *blk_alloc_buffer(struct blk_dev *d, uint64_t bytes)
 
 /* ---- request slots ----------------------------------------------------- */
 
+static void end_grant_patient(struct blk_dev *d, grant_ref_t ref);
+
 static void release_segs(struct blk_dev *d, struct req_slot *s, bool copy_back)
 {
     for (unsigned i = 0; i < s->nseg; i++) {
@@ -227,7 +232,9 @@ static void release_segs(struct blk_dev *d, struct req_slot *s, bool copy_back)
                 memcpy(g->data, g->pp->page + g->off, g->len);
             pool_put(d, g->pp);
         } else if (g->kind == SEG_GRANT) {
-            if (grant_end_access(g->ref) < 0)
+            if (d->closing)
+                end_grant_patient(d, g->ref);
+            else if (grant_end_access(g->ref) < 0)
                 blk_log(d, "grant %u still mapped by the backend: page leaked", g->ref);
         }
     }
@@ -424,7 +431,8 @@ int blk_submit(struct blk_dev *d, struct blk_io *io)
     if (parts > q->nslots)
         return -EINVAL; /* larger than the whole ring: the caller splits */
     if (parts > q->nfree || (d->info.persistent && !pool_can_give(d, (unsigned)pages)))
-        return -EAGAIN;
+        return blk_inflight(d) ? -EAGAIN : -ENOMEM;
+    bool idle = blk_inflight(d) == 0;
     /* Split at page boundaries, max_segs pages a request. */
     uint8_t *buf = io->buf;
     uint64_t sector = io->sector, left = bytes;
@@ -440,6 +448,8 @@ int blk_submit(struct blk_dev *d, struct blk_io *io)
             rc = ensure_indirect_page(d, s);
         if (rc == 0)
             rc = build_segs(d, s, io->op, buf, chunk);
+        if (rc == -EAGAIN && idle)
+            rc = -ENOMEM; /* nothing in flight will give pages or grants back */
         if (rc < 0) {
             q->free_ids[q->nfree++] = id;
             /* undo the parts already built: nothing was pushed yet */
@@ -497,9 +507,9 @@ static int poll_queue(struct blk_dev *d, struct bq *q)
                 finished++;
         }
         q->ring.rsp_cons = rp;
-        int more;
-        RING_FINAL_CHECK_FOR_RESPONSES(&q->ring, more);
-        if (!more)
+        /* rsp_event is armed only by blk_wait, just before sleeping: while
+         * we keep polling, the backend need not notify us. */
+        if (q->ring.sring->rsp_prod == rp)
             return finished;
     }
 }
@@ -541,15 +551,81 @@ static void fail_all(struct blk_dev *d)
     }
 }
 
+/* Ends a grant the backend may still hold for a moment (it unmaps when it
+ * disconnects, which may come just after its Closing). */
+static void end_grant_patient(struct blk_dev *d, grant_ref_t ref)
+{
+    for (int i = 0; i < 100; i++) {
+        if (grant_end_access(ref) != -EBUSY)
+            return;
+        sleep_ns(10000000ull);
+    }
+    blk_log(d, "grant %u still mapped by the backend after 1 s: page leaked", ref);
+}
+
+/* The backend's state watch fired: a backend going away (xl block-detach
+ * writes its state Closing) takes no more requests from us. */
+static void check_backend(struct blk_dev *d)
+{
+    char path[160];
+    uint64_t now = time_now_ns();
+    if (now - d->last_check < 10000000ull)
+        return;
+    d->last_check = now;
+    if (xenbus_wait_watch(d->xb.token, path, sizeof(path), 0) < 0)
+        return;
+    enum xenbus_state s = xenbus_backend_state(&d->xb);
+    if (s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown) {
+        if (!d->dead)
+            blk_log(d, "backend is closing (state %d): no new requests", s);
+        d->dead = true;
+    }
+}
+
 static bool backend_gone(struct blk_dev *d)
 {
     enum xenbus_state s = xenbus_backend_state(&d->xb);
     return s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown;
 }
 
+static bool answers_waiting(struct blk_dev *d)
+{
+    for (unsigned i = 0; i < d->nq; i++)
+        if (RING_HAS_UNCONSUMED_RESPONSES(&d->q[i].ring))
+            return true;
+    return false;
+}
+
+/* ring.h's final check on every queue: ask to be notified of the next
+ * answer, then look once more. True when answers are already there. */
+static bool arm_and_check(struct blk_dev *d)
+{
+    bool more = false;
+    for (unsigned i = 0; i < d->nq; i++) {
+        int m;
+        RING_FINAL_CHECK_FOR_RESPONSES(&d->q[i].ring, m);
+        more |= m != 0;
+    }
+    return more;
+}
+
 void blk_wait(struct blk_dev *d, uint64_t timeout_ns)
 {
+    check_backend(d);
     uint64_t now = time_now_ns();
+    /* Spin a while first: an answer due within spin_ns costs no
+     * notification, no interrupt and no halt. */
+    if (blk_inflight(d)) {
+        uint64_t until = now + d->spin_ns;
+        while (!d->kick && time_now_ns() < until) {
+            if (answers_waiting(d))
+                return;
+            __asm__ volatile("pause");
+        }
+    }
+    if (arm_and_check(d))
+        return;
+    now = time_now_ns();
     uint64_t step = timeout_ns < BACKEND_CHECK_NS ? timeout_ns : BACKEND_CHECK_NS;
     uint64_t end = now + timeout_ns;
     while (!d->kick && !d->dead) {
@@ -815,6 +891,7 @@ int blk_open(uint32_t devid, struct blk_dev **out)
     d->info.discard = xenbus_device_be_u64(&d->xb, "feature-discard", 0) == 1 &&
                       knob("blk_discard", 1) != 0 && !d->info.readonly;
     d->ignore_ro = knob("blk_ignore_ro", 0) != 0;
+    d->spin_ns = knob("blk_spin_us", 50) * 1000;
     if (d->info.sector_size != 512) {
         blk_log(d, "sector-size %u is not served (512 only)", d->info.sector_size);
         return -EINVAL;
@@ -838,24 +915,31 @@ void blk_close(struct blk_dev *d)
                 blk_wait(d, BACKEND_CHECK_NS);
         }
     }
+    if (blk_inflight(d)) {
+        for (int tries = 0; blk_inflight(d) && tries < 5; tries++) {
+            if (!blk_poll(d))
+                blk_wait(d, BACKEND_CHECK_NS);
+        }
+    }
     xenbus_switch_state(&d->xb, XenbusStateClosing);
     xenbus_wait_backend_state(&d->xb, XenbusStateClosing, HANDSHAKE_TIMEOUT_NS);
+    d->closing = true;
     fail_all(d);
     for (unsigned i = 0; i < d->nq; i++) {
         struct bq *q = &d->q[i];
         evtchn_set_handler(q->port, 0, 0);
         evtchn_close(q->port);
         for (unsigned p = 0; p < q->pages; p++)
-            grant_end_access(q->ring_refs[p]);
+            end_grant_patient(d, q->ring_refs[p]);
         for (uint32_t s = 0; s < q->nslots; s++)
             if (q->slots[s].ind_page)
-                grant_end_access(q->slots[s].ind_ref);
+                end_grant_patient(d, q->slots[s].ind_ref);
     }
     for (struct pool_page *pp = d->pool_free; pp; pp = pp->next)
-        grant_end_access(pp->ref);
+        end_grant_patient(d, pp->ref);
     for (unsigned r = 0; r < d->nranges; r++)
         for (uint32_t p = 0; p < d->ranges[r].npages; p++)
-            grant_end_access(d->ranges[r].refs[p]);
+            end_grant_patient(d, d->ranges[r].refs[p]);
     xenbus_switch_state(&d->xb, XenbusStateClosed);
     xenbus_device_close(&d->xb);
 }
@@ -867,6 +951,11 @@ blkif_front_ring_t *blk_raw_ring(struct blk_dev *d, unsigned queue)
 
 void blk_raw_kick(struct blk_dev *d, unsigned queue)
 {
-    if (queue < d->nq)
-        push_requests(&d->q[queue]);
+    if (queue >= d->nq)
+        return;
+    struct bq *q = &d->q[queue];
+    xen_wmb();
+    q->ring.sring->req_prod = q->ring.req_prod_pvt;
+    xen_mb();
+    evtchn_notify(q->port);
 }

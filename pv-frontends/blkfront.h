@@ -77,7 +77,8 @@ void blk_close(struct blk_dev *d);
 const struct blk_info *blk_get_info(const struct blk_dev *d);
 
 /* Queues io. 0, -EAGAIN (no ring slot or pool page now: poll and retry),
- * -EINVAL (misaligned, past the end, op not offered), -EROFS, -ENODEV. */
+ * -EINVAL (misaligned, past the end, op not offered), -EROFS, -ENODEV,
+ * -ENOMEM (no grant or page for it even with nothing in flight). */
 int blk_submit(struct blk_dev *d, struct blk_io *io);
 /* Completes every answered io; returns how many finished. */
 int blk_poll(struct blk_dev *d);
@@ -99,8 +100,8 @@ int blk_discard(struct blk_dev *d, uint64_t sector, uint64_t nr_sectors);
 /* Submits io and polls until it finishes. */
 int blk_run(struct blk_dev *d, struct blk_io *io);
 
-/* For hostile-frontend tests (app=blk-evil): the queue's raw ring and
- * channel, to post hand-made requests. */
+/* For hostile-frontend tests (app=blk-evil): the queue's raw ring, and a
+ * kick that publishes its req_prod_pvt (whatever it is) and notifies. */
 blkif_front_ring_t *blk_raw_ring(struct blk_dev *d, unsigned queue);
 void blk_raw_kick(struct blk_dev *d, unsigned queue);
 

@@ -170,7 +170,7 @@ int app_blk_evil(void)
 
     /* Last: an impossible producer index. The backend must drop this ring
      * (the device goes to Closing/Closed) and keep serving everyone else. */
-    r->sring->req_prod = r->rsp_cons + RING_SIZE(r) + 7;
+    r->req_prod_pvt = r->rsp_cons + RING_SIZE(r) + 7;
     blk_raw_kick(d, 0);
     enum xenbus_state s = XenbusStateConnected;
     uint64_t deadline = time_now_ns() + 5000000000ull;

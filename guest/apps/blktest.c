@@ -459,8 +459,7 @@ int app_blktest(void)
         run_loop(d, area, seed);
     else
         run_full(d, area, seed);
-    if (strcmp(mode, "loop") != 0)
-        blk_close(d);
+    blk_close(d);
     printf("blktest: done: %u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }

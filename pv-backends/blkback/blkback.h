@@ -83,5 +83,8 @@ void blk_queue_stats(const struct blk_queue *q, struct blk_queue_stats *out);
 
 /* device.c: the xenbus hooks. */
 extern const struct xb_backend_ops blk_backend_ops;
+/* Stops a device's queues now (a broken ring), before the handshake
+ * closes it. */
+void blk_dev_stop(struct xb_device *xb);
 
 #endif

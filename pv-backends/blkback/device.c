@@ -269,6 +269,13 @@ static int blk_connect(struct xb_device *xb, char *why, size_t whylen)
     return 0;
 }
 
+void blk_dev_stop(struct xb_device *xb)
+{
+    struct blk_dev *d = xb->priv;
+    if (d)
+        stop_queues(d, false);
+}
+
 static void blk_disconnect(struct xb_device *xb)
 {
     struct blk_dev *d = xb->priv;

@@ -145,6 +145,7 @@ static void close_broken(struct xb_device *xb, void *arg)
     for (unsigned i = 0; i < d->nr_queues; i++) {
         if (d->q[i] && blk_queue_broken(d->q[i])) {
             xb_write_be(xb, "error", "ring broken by the frontend");
+            blk_dev_stop(xb);
             xb_set_state(xb, XenbusStateClosing);
             return;
         }

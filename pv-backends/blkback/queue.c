@@ -500,11 +500,20 @@ static void take_requests(struct blk_queue *q)
         __atomic_store_n(&q->shadow.hdr->req_cons, rc, __ATOMIC_RELEASE);
         for (uint32_t i = 0; i < n; i++)
             start(q, started[i]);
-        int more;
-        RING_FINAL_CHECK_FOR_REQUESTS(&q->ring, more);
-        if (!more)
+        /* req_event is armed only before sleeping (arm_and_check): while
+         * we poll, the frontend need not notify us. */
+        if (q->ring.sring->req_prod == rc)
             return;
     }
+}
+
+/* ring.h's final check: ask for a notification of the next request, then
+ * look once more. True when requests are there already. */
+static bool arm_and_check(struct blk_queue *q)
+{
+    int more;
+    RING_FINAL_CHECK_FOR_REQUESTS(&q->ring, more);
+    return more != 0;
 }
 
 static bool ring_has_requests(struct blk_queue *q)
@@ -527,41 +536,40 @@ static void *queue_thread(void *arg)
         start(q, q->rerun[i]);
     if (q->resumed)
         xc_evtchn_notify(&q->port); /* answers pushed before we died may be unseen */
-    take_requests(q);
-    push(q);
-    while (!(q->stopping && q->inflight == 0)) {
-        int rc = blk_io_submit(&q->io, 1);
-        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
-            qlog(q, "io_uring_submit_and_wait: %s", strerror(-rc));
-            mark_broken(q, "io_uring failed");
-            break;
+    for (;;) {
+        blk_io_reap(&q->io, on_completion, q);
+        if (!q->evtchn_armed && !q->stopping) {
+            blk_io_poll(&q->io, q->port.fd, TAG_EVTCHN);
+            q->evtchn_armed = true;
         }
-        for (;;) {
-            blk_io_reap(&q->io, on_completion, q);
-            if (!q->evtchn_armed && !q->stopping) {
-                blk_io_poll(&q->io, q->port.fd, TAG_EVTCHN);
-                q->evtchn_armed = true;
-            }
-            if (!q->broken && !q->stopping)
-                take_requests(q);
-            push(q);
-            if (q->stopping || q->broken || !blk_config.poll_us)
-                break;
-            /* Spin a little for more work before sleeping in the kernel. */
+        if (!q->broken && !q->stopping)
+            take_requests(q);
+        push(q);
+        if ((q->stopping || q->broken) && q->inflight == 0)
+            break;
+        if (!q->stopping && !q->broken) {
+            if (q->io.queued)
+                blk_io_submit(&q->io, 0);
+            /* Spin a little for more work before sleeping in the kernel:
+             * a request or a completion due within poll_us costs no
+             * wake-up. */
             uint64_t until = now_ns() + blk_config.poll_us * 1000ull;
             bool work = false;
-            while (!work && now_ns() < until) {
+            while (!work && blk_config.poll_us && now_ns() < until) {
                 work = ring_has_requests(q) || io_uring_cq_ready(&q->io.ring);
                 if (!work)
                     __builtin_ia32_pause();
             }
-            if (!work)
-                break;
-            if (q->io.queued)
-                blk_io_submit(&q->io, 0);
+            if (work || arm_and_check(q))
+                continue;
         }
-        if (q->broken && q->inflight == 0)
-            break;
+        int rc = blk_io_submit(&q->io, 1);
+        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
+            qlog(q, "io_uring_submit_and_wait: %s", strerror(-rc));
+            mark_broken(q, "io_uring failed");
+            if (q->inflight)
+                break; /* cannot wait for them any more */
+        }
     }
     push(q);
     return NULL;
