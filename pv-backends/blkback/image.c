@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int (*blk_image_open_fn)(const char *path, int flags, ...) = open;
+
 int blk_image_open(const char *path, bool readonly, struct blk_image *img, char *why,
                    size_t whylen)
 {
@@ -19,7 +21,7 @@ int blk_image_open(const char *path, bool readonly, struct blk_image *img, char 
     memset(img, 0, sizeof(*img));
     img->fd = img->buf_fd = -1;
     img->readonly = readonly;
-    int buf_fd = open(path, flags);
+    int buf_fd = blk_image_open_fn(path, flags);
     if (buf_fd < 0) {
         int e = errno;
         snprintf(why, whylen, "%s: %s", path, strerror(e));
@@ -68,7 +70,7 @@ int blk_image_open(const char *path, bool readonly, struct blk_image *img, char 
 #endif
     }
     img->size &= ~511ull; /* whole sectors only */
-    int dfd = open(path, flags | O_DIRECT);
+    int dfd = blk_image_open_fn(path, flags | O_DIRECT);
     if (dfd >= 0) {
         img->fd = dfd;
         img->buf_fd = buf_fd;

@@ -40,6 +40,11 @@ int blk_image_open(const char *path, bool readonly, struct blk_image *img, char 
                    size_t whylen);
 void blk_image_close(struct blk_image *img);
 
+/* The open(2) blk_image_open uses: a seam for the unit tests, which make
+ * O_DIRECT fail as a filesystem without it does (tmpfs has O_DIRECT since
+ * Linux 6.6, so there is no such filesystem at hand to test with). */
+extern int (*blk_image_open_fn)(const char *path, int flags, ...);
+
 /* The descriptor for a transfer: the direct one when every piece is aligned. */
 int blk_image_fd_for(const struct blk_image *img, bool aligned);
 
