@@ -22,6 +22,7 @@ HOST_COMPUTE=$B/bench/bin/host_compute
 PINGPONG=$B/tests/tools/evtchn_pingpong
 GNTTAB_RATE=$B/bench/bin/gnttab_rate
 XS_BENCH=$B/bench/bin/xenstore_bench
+BLK_HOST=$B/bench/bin/blk_host
 # Xen's own libxenstore as the client when the build has it (libxen-dev).
 [ -x "$B/bench/bin/xenstore_bench_xen" ] && XS_BENCH=$B/bench/bin/xenstore_bench_xen
 RESULTS=$B/bench/results.json
@@ -39,6 +40,8 @@ EVTCHN_RUNS=3 EVTCHN_ITERS=20000      # evtchn_roundtrip_dom0
 JITTER_TICKS=2000                     # timer_jitter
 GNTTAB_PAGES=64 GNTTAB_ITERS=2000 GNTTAB_REPS=5 # grant_map_unmap_rate(_batch32)
 XS_ITERS=2000                       # xenstore_*: requests per client per figure
+BLK_REPS=5 BLK_SECONDS=2            # blk_*: guest and host runs, alternated, per figure
+BLK_IMAGE_MB=1024                   # the disk both read and write, on the build's filesystem
 GUEST_TIMEOUT_S=20                  # a guest must report within this
 POLL_S=0.001                        # console-log poll interval (~1.1 ms in practice)
 
@@ -333,6 +336,61 @@ measure_xenstore() {
     done <<<"$out"
 }
 
+# Block: the guest's app=blkbench through blkfront and blkback against the
+# same image file driven directly by bench/blk_host (io_uring, O_DIRECT,
+# the same block size and queue depth) in the same run. Runs alternate,
+# host then guest, BLK_REPS times; each figure is the median of its runs.
+# The image is written in full first (reads of holes or unwritten extents
+# would never reach the disk).
+blk_guest_run() { # FIGURE NAME CMDLINE-ARGS -> GUEST_FIGURE (mbps or iops)
+    local figure=$1 name=$2 args=$3 field=$4
+    "$XL" create "$WORK/guest.cfg" "name=\"$name\"" "cmdline=\"app=blkbench $args bench_s=$BLK_SECONDS\"" \
+        'memory=64' "disk=[ 'vdev=xvda,access=rw,target=$BLK_IMG' ]" >"$WORK/xl-create.out" 2>&1 ||
+        die "$figure" "xl create $name failed: $(cat "$WORK/xl-create.out")"
+    wait_console "$figure" "$name" '^blkbench: (mode=.* iops=[0-9.]+ |FAIL)'
+    [[ $LINE == *FAIL* ]] && die "$figure" "guest $name: $LINE"
+    GUEST_FIGURE=$(echo "$LINE" | sed -n "s/.* $field=\([0-9.]*\).*/\1/p")
+    is_number "$figure" "$GUEST_FIGURE" "the guest's $field in '$LINE'"
+    wait_gone "$figure" "$name"
+}
+
+blk_host_run() { # FIGURE MODE BS QD FIELD -> HOST_FIGURE
+    local out
+    out=$("$BLK_HOST" --file "$BLK_IMG" --mode "$2" --bs "$3" --qd "$4" --seconds "$BLK_SECONDS" 2>&1) ||
+        die "$1" "blk_host failed: $out"
+    HOST_FIGURE=$(echo "$out" | sed -n "s/.* $5=\([0-9.]*\).*/\1/p")
+    is_number "$1" "$HOST_FIGURE" "blk_host's $5 in '$out'"
+}
+
+# measure_blk FIGURE MODE BS QD FIELD UNIT TARGET
+measure_blk() {
+    local figure=$1 mode=$2 bs=$3 qd=$4 field=$5 unit=$6 target=$7 i guest=() host=()
+    for ((i = 1; i <= BLK_REPS; i++)); do
+        blk_host_run "$figure" "$mode" "$bs" "$qd" "$field"
+        host+=("$HOST_FIGURE")
+        blk_guest_run "$figure" "blk$i-$mode-$qd" "bench_mode=$mode bench_bs=$bs bench_qd=$qd" "$field"
+        guest+=("$GUEST_FIGURE")
+    done
+    echo "$figure: guest ${guest[*]}; host ${host[*]} ($unit)"
+    record "$figure" "$(printf '%s\n' "${guest[@]}" | median)" "$unit" \
+        "$(printf '%s\n' "${host[@]}" | median)" "$target" \
+        "median of $BLK_REPS x ${BLK_SECONDS}s blkbench, bs $bs qd $qd; limit blk_host io_uring O_DIRECT, alternated"
+}
+
+measure_block() {
+    BLK_IMG=$WORK/blk-bench.img
+    local fstype
+    fstype=$(stat -f -c %T "$WORK")
+    [ "$fstype" = tmpfs ] && echo "bench: warning: $WORK is on tmpfs: the block figures measure memory, not a disk" >&2
+    dd if=/dev/zero of="$BLK_IMG" bs=1M count="$BLK_IMAGE_MB" oflag=direct status=none ||
+        die blk_seq_read "cannot write $BLK_IMG"
+    measure_blk blk_seq_read seqread 1048576 8 mbps MB/s 'ratio>=0.9'
+    measure_blk blk_seq_write seqwrite 1048576 8 mbps MB/s 'ratio>=0.9'
+    measure_blk blk_rand_read_iops_qd32 randread 4096 32 iops IOPS 'ratio>=0.7'
+    measure_blk blk_rand_read_iops_qd1 randread 4096 1 iops IOPS -
+    rm -f "$BLK_IMG"
+}
+
 # ---- output
 
 print_table() {
@@ -343,6 +401,11 @@ print_table() {
     awk -F'\t' '
         function met(t, v, r) {
             if (t == "-") return ""
+            if (index(t, ">=")) {
+                split(t, p, ">=")
+                x = (p[1] == "ratio") ? r : v
+                return (x + 0 >= p[2] + 0) ? "yes" : "NO"
+            }
             split(t, p, "<=")
             x = (p[1] == "ratio") ? r : v
             return (x + 0 <= p[2] + 0) ? "yes" : "NO"
@@ -370,7 +433,7 @@ main() {
         exit 0
     fi
     local f
-    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG" "$GNTTAB_RATE" "$XS_BENCH"; do
+    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG" "$GNTTAB_RATE" "$XS_BENCH" "$BLK_HOST"; do
         [ -f "$f" ] || die setup "$f is missing: run make first"
     done
 
@@ -386,17 +449,14 @@ main() {
     : >"$FIGURES"
 
     "$XENOLITH" start
-    measure_raw_kvm
-    measure_host_compute
-    measure_hypercall_roundtrip
-    measure_domain_boot
-    measure_create_destroy_rate
-    measure_guest_compute
-    measure_evtchn_roundtrip_dom0
-    measure_evtchn_roundtrip_domu
-    measure_timer_jitter
-    measure_grant_map_unmap_rate
-    measure_xenstore
+    # BENCH_ONLY="measure_block ..." runs just those (while developing one).
+    local m
+    for m in ${BENCH_ONLY:-measure_raw_kvm measure_host_compute measure_hypercall_roundtrip \
+        measure_domain_boot measure_create_destroy_rate measure_guest_compute \
+        measure_evtchn_roundtrip_dom0 measure_evtchn_roundtrip_domu measure_timer_jitter \
+        measure_grant_map_unmap_rate measure_xenstore measure_block}; do
+        "$m"
+    done
 
     print_table
     write_json
