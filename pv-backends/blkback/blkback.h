@@ -54,6 +54,7 @@ struct blk_dev {
     unsigned offer_ring_order, offer_queues;
     bool persistent;           /* negotiated */
     unsigned ring_order, nr_queues;
+    unsigned poll_us;          /* blk_config.poll_us, or /tool/xenolith/blkback/poll-us */
     struct blk_queue *q[BLKIF_QUEUES_MAX];
 };
 

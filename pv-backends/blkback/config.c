@@ -12,7 +12,7 @@ struct blk_config blk_config = {
     .flush = true,
     .discard = true,
     .direct = true,
-    .poll_us = 50,
+    .poll_us = 0,
     .max_persistent = BLK_GREF_LIMIT,
 };
 int blk_attention_fd = -1;

@@ -21,7 +21,7 @@
  * feature-persistent, feature-flush-cache, feature-discard,
  * feature-max-indirect-segments, max-ring-page-order,
  * multi-queue-max-queues) lowers them for devices probed after it is
- * written.
+ * written; poll-us sets the queues' spin before sleeping (main.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -124,6 +124,9 @@ static int blk_probe(struct xb_device *xb, char *why, size_t whylen)
     d->offer_queues = lower(xb, "multi-queue-max-queues", blk_config.max_queues);
     if (d->offer_queues == 0)
         d->offer_queues = 1;
+    uint64_t poll = blk_config.poll_us;
+    tool_key(xb, "poll-us", &poll);
+    d->poll_us = poll > 100000 ? 100000 : (unsigned)poll;
 
     rc = xb_write_be(xb, "feature-flush-cache", "%d", d->lim.flush);
     if (rc == 0)

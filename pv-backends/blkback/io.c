@@ -7,15 +7,43 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int blk_io_init(struct blk_io *io, unsigned entries)
 {
     struct io_uring_params p;
     memset(&p, 0, sizeof(p));
-    p.flags = IORING_SETUP_CQSIZE;
+    /* One issuer; completions' task work runs when the queue thread enters
+     * the kernel, not by interrupting it (COOP_TASKRUN; measured a few per
+     * cent more IOPS at QD32 than DEFER_TASKRUN here). Disabled until that
+     * thread enables the ring, which makes it the issuer. */
+    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+              IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_R_DISABLED;
     p.cq_entries = entries * 2;
     io->queued = 0;
-    return io_uring_queue_init_params(entries, &io->ring, &p);
+    io->disabled = true;
+    int rc = io_uring_queue_init_params(entries, &io->ring, &p);
+    if (rc == -EINVAL) { /* a kernel before 6.0 */
+        memset(&p, 0, sizeof(p));
+        p.flags = IORING_SETUP_CQSIZE;
+        p.cq_entries = entries * 2;
+        io->disabled = false;
+        rc = io_uring_queue_init_params(entries, &io->ring, &p);
+    }
+    return rc;
+}
+
+int blk_io_start(struct blk_io *io)
+{
+    if (!io->disabled)
+        return 0;
+    io->disabled = false;
+    /* io_uring_enable_rings() is declared by liburing 2.3 but not exported
+     * by its library: the register call it wraps. */
+    long rc = syscall(__NR_io_uring_register, io->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS,
+                      NULL, 0);
+    return rc < 0 ? -errno : 0;
 }
 
 void blk_io_exit(struct blk_io *io)

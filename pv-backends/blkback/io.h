@@ -20,11 +20,16 @@
 struct blk_io {
     struct io_uring ring;
     unsigned queued;          /* prepared, not submitted */
+    bool disabled;            /* until blk_io_start */
 };
 
-/* A ring of `entries` submission slots (completion queue twice that).
+/* A ring of `entries` submission slots (completion queue twice that), for
+ * one thread: completions are gathered when that thread enters io_uring
+ * (blk_io_submit), so a thread spinning in user space would not see them.
  * 0 or -errno. */
 int blk_io_init(struct blk_io *io, unsigned entries);
+/* On the thread that will use it, before anything else. 0 or -errno. */
+int blk_io_start(struct blk_io *io);
 void blk_io_exit(struct blk_io *io);
 
 /* readv / writev of iov[0..niov) at byte offset off of fd. */

@@ -12,8 +12,10 @@
  *                [--max-indirect-segments N] [--no-persistent] [--no-flush]
  *                [--no-discard] [--no-direct] [--poll-us N] [--no-fork]
  * Defaults: everything offered (ring order 4, 4 queues, 256 indirect
- * segments), poll 50 us, the socket $XENOLITH_RUNDIR/blkback.sock, shadow
- * files in $XENOLITH_RUNDIR/blkback/, messages to stderr.
+ * segments); no spinning before sleeping (--poll-us 0 measured best with
+ * two CPUs shared by the guest, blkback and the disk); the socket
+ * $XENOLITH_RUNDIR/blkback.sock, shadow files in $XENOLITH_RUNDIR/blkback/,
+ * messages to stderr.
  *
  * The socket answers each connection with one line per queue of every
  * connected device ("d3 vbd 51712 q0 requests=... errors=..."), then

@@ -528,6 +528,12 @@ static void *queue_thread(void *arg)
     snprintf(tname, sizeof(tname), "blk-d%u-%u", q->fe_domid, q->qid);
     pthread_setname_np(pthread_self(), tname);
 
+    int rc = blk_io_start(&q->io);
+    if (rc < 0) {
+        qlog(q, "io_uring: %s", strerror(-rc));
+        mark_broken(q, "io_uring could not start");
+        return NULL;
+    }
     blk_io_poll(&q->io, q->stop_fd, TAG_STOP);
     blk_io_poll(&q->io, q->port.fd, TAG_EVTCHN);
     q->evtchn_armed = true;
@@ -550,20 +556,22 @@ static void *queue_thread(void *arg)
         if (!q->stopping && !q->broken) {
             if (q->io.queued)
                 blk_io_submit(&q->io, 0);
-            /* Spin a little for more work before sleeping in the kernel:
-             * a request or a completion due within poll_us costs no
-             * wake-up. */
-            uint64_t until = now_ns() + blk_config.poll_us * 1000ull;
+            /* With nothing on the disk, spin a little for the frontend's
+             * next request before sleeping: one due within poll_us costs
+             * no wake-up. With I/O in flight we sleep at once: completions
+             * only arrive when we enter the kernel, and a spinning thread
+             * would take the CPU the disk's completion work needs. */
+            uint64_t until = now_ns() + q->dev->poll_us * 1000ull;
             bool work = false;
-            while (!work && blk_config.poll_us && now_ns() < until) {
-                work = ring_has_requests(q) || io_uring_cq_ready(&q->io.ring);
+            while (!work && q->inflight == 0 && q->dev->poll_us && now_ns() < until) {
+                work = ring_has_requests(q);
                 if (!work)
                     __builtin_ia32_pause();
             }
             if (work || arm_and_check(q))
                 continue;
         }
-        int rc = blk_io_submit(&q->io, 1);
+        rc = blk_io_submit(&q->io, 1);
         if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) {
             qlog(q, "io_uring_submit_and_wait: %s", strerror(-rc));
             mark_broken(q, "io_uring failed");

@@ -122,6 +122,7 @@ static void image_falls_back_to_buffered_without_o_direct(void **state)
     /* and it still serves reads */
     struct blk_io io;
     assert_int_equal(blk_io_init(&io, 4), 0);
+    assert_int_equal(blk_io_start(&io), 0);
     uint8_t buf[1024];
     struct iovec iov = {buf, sizeof(buf)};
     struct done d = {0};
@@ -151,6 +152,7 @@ static void vectored_writes_and_reads_land_in_place(void **state)
     assert_int_equal(blk_image_open(path, false, &img, why, sizeof(why)), 0);
     struct blk_io io;
     assert_int_equal(blk_io_init(&io, 16), 0);
+    assert_int_equal(blk_io_start(&io), 0);
     uint8_t *a = NULL, *b = NULL, *back = NULL;
     assert_int_equal(posix_memalign((void **)&a, 4096, 8192), 0);
     assert_int_equal(posix_memalign((void **)&b, 4096, 4096), 0);
@@ -196,6 +198,7 @@ static void fsync_and_discard(void **state)
     assert_int_equal(blk_image_open(path, false, &img, why, sizeof(why)), 0);
     struct blk_io io;
     assert_int_equal(blk_io_init(&io, 8), 0);
+    assert_int_equal(blk_io_start(&io), 0);
     uint8_t *buf = NULL;
     assert_int_equal(posix_memalign((void **)&buf, 4096, 65536), 0);
     blkpat_fill(buf, 1024, 128, 3, 3);
@@ -231,6 +234,7 @@ static void multishot_poll_fires_per_wakeup(void **state)
     (void)state;
     struct blk_io io;
     assert_int_equal(blk_io_init(&io, 8), 0);
+    assert_int_equal(blk_io_start(&io), 0);
     int efd = eventfd(0, EFD_NONBLOCK);
     assert_true(efd >= 0);
     assert_int_equal(blk_io_poll(&io, efd, 42), 0);
@@ -253,6 +257,7 @@ static void a_full_submission_queue_says_busy(void **state)
     (void)state;
     struct blk_io io;
     assert_int_equal(blk_io_init(&io, 4), 0);
+    assert_int_equal(blk_io_start(&io), 0);
     int efd = eventfd(0, EFD_NONBLOCK);
     int ok = 0, busy = 0;
     for (int i = 0; i < 10; i++) {
