@@ -52,6 +52,17 @@ static const struct xl_command commands[] = {
     {"network-list", main_network_list, "List virtual network interfaces for a domain",
      "DOMAIN ...",
      "  Columns: Idx BE Mac Addr. handle state evt-ch tx-/rx-ring-ref BE-path.\n"},
+    {"trace", main_trace, "Record a domain's split-driver I/O path",
+     "DOMAIN [--duration SECONDS] [-o FILE]",
+     "  Turns tracing on for the domain (guest kernel, hypervisor, blkback, netback),\n"
+     "  records for SECONDS (default 5; Ctrl-C stops early) and writes the trace\n"
+     "  file (default xenolith-trace-DOMID.txt; format in docs/tracing.md).\n"},
+    {"trace-report", main_trace_report, "Show where a trace's requests spend their time",
+     "FILE [--chrome OUT.json] [--svg OUT.svg [--first N] [--count N]]",
+     "  Per device and operation: each stage's median, p99 and max latency in us and\n"
+     "  its share of the end-to-end time. --chrome writes Chrome trace-event JSON\n"
+     "  (open it in Perfetto or chrome://tracing); --svg draws requests N.. (50 by\n"
+     "  default) as a timeline.\n"},
     {"help", main_help, "Print help for xl or for one command", "[COMMAND | --man PAGE]",
      "  --man xl.1 | xl.cfg.5   print that manual page (roff), made from the same\n"
      "                         tables as this help; `man -l` renders it\n"},

@@ -61,5 +61,7 @@ int main_block_list(int argc, char **argv);
 int main_network_attach(int argc, char **argv);
 int main_network_detach(int argc, char **argv);
 int main_network_list(int argc, char **argv);
+int main_trace(int argc, char **argv);
+int main_trace_report(int argc, char **argv);
 
 #endif
