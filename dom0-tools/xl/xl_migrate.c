@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -163,6 +164,9 @@ int main_migrate(int argc, char **argv)
         return 1;
     struct migration m = {.xc = xc};
     char err[512] = "";
+    /* A target that hangs up must give EPIPE, not kill us with a domain
+     * left suspended. */
+    signal(SIGPIPE, SIG_IGN);
     if (xl_find_domain(xc, cmd, argv[1], false, &m.domid) < 0) {
         xc_close(xc);
         return 1;
