@@ -22,6 +22,8 @@ int app_console_evil(void);
 int app_evtchn_peer(void);
 int app_xenstore_test(void);
 int app_threads(void);
+int app_counter(void);
+int app_dirtier(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -40,6 +42,8 @@ static const struct guest_app apps[] = {
     {"grant-offer", "grant count=N pages to Dom0 and check its use of them (hold=1: just wait)", app_grant_offer},
     {"echo-console", "answer each line typed on the console (lines=N idle_s=S echo=0|1)", app_echo_console},
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
+    {"counter", "print \"count N\" every interval_ms=100, surviving save/restore and migration", app_counter},
+    {"dirtier", "the counter, plus mib=M MiB filled and rate=R MiB/s rewritten (migration load)", app_dirtier},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 
