@@ -23,6 +23,7 @@
 static int epoll_fd = -1, stop_fd = -1, signal_fd = -1;
 static bool stopping;
 static struct loop_handler stop_handler, signal_handler;
+static struct list_head deferred = LIST_HEAD_INIT(deferred);
 
 static void on_stop(struct loop_handler *h, uint32_t events)
 {
@@ -108,6 +109,43 @@ void loop_del(int fd)
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+void loop_defer(struct loop_handler *h)
+{
+    if (h->deferred)
+        return;
+    h->deferred = true;
+    list_add_tail(&h->defer_list, &deferred);
+}
+
+void loop_undefer(struct loop_handler *h)
+{
+    if (!h->deferred)
+        return;
+    h->deferred = false;
+    list_del(&h->defer_list);
+}
+
+/* Runs the handlers deferred before this call; those they defer again wait
+ * for the next batch, so one busy client cannot keep the loop here. */
+static void run_deferred(void)
+{
+    struct list_head batch = LIST_HEAD_INIT(batch);
+    if (list_empty(&deferred))
+        return;
+    /* Move the list to batch. */
+    batch.next = deferred.next;
+    batch.prev = deferred.prev;
+    batch.next->prev = &batch;
+    batch.prev->next = &batch;
+    list_init(&deferred);
+    while (!list_empty(&batch)) {
+        struct loop_handler *h = list_entry(batch.next, struct loop_handler, defer_list);
+        list_del(&h->defer_list);
+        h->deferred = false;
+        h->fn(h, EPOLLIN);
+    }
+}
+
 void loop_stop(void)
 {
     uint64_t one = 1;
@@ -123,7 +161,8 @@ int loop_run(void)
     persist_flush();
     core_flush();
     while (!stopping) {
-        int n = epoll_wait(epoll_fd, evs, 64, -1);
+        /* Deferred work must not wait for an fd that may stay quiet. */
+        int n = epoll_wait(epoll_fd, evs, 64, list_empty(&deferred) ? -1 : 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -137,6 +176,7 @@ int loop_run(void)
             struct loop_handler *h = evs[i].data.ptr;
             h->fn(h, evs[i].events);
         }
+        run_deferred();
         /* One state file write per batch, before any of its replies. */
         persist_flush();
         core_flush();
