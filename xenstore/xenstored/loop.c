@@ -4,16 +4,33 @@
  * events) and free the connections that closed; before that, it saves
  * the batch's changes to the state file (persist.h), which the replies
  * wait for.
+ *
+ * Polling before sleeping: a client of xenstore sends its next request a
+ * few microseconds after it read the reply (a transaction is twelve
+ * round trips in a row), and on a virtual machine a CPU that sleeps takes
+ * tens of microseconds to wake: the hypervisor must run the vCPU again.
+ * With the daemon asleep on one CPU and its client on the other, every
+ * round trip paid that wake twice (about 50 us; 20k requests a second
+ * whatever the request). So after a batch that did work the loop keeps
+ * polling epoll with a zero timeout for up to poll_us before it sleeps,
+ * as Linux's haltpoll and NAPI busy polling do; the client's request then
+ * finds the daemon awake. Between polls it yields the CPU, so a client
+ * that shares the daemon's CPU runs (its request is what the poll waits
+ * for) instead of waiting for the daemon's time slice to end. An idle
+ * daemon costs nothing: only a batch with events starts a poll, and a
+ * poll that finds nothing ends in the sleeping epoll_wait().
  */
 #include "loop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -24,6 +41,7 @@ static int epoll_fd = -1, stop_fd = -1, signal_fd = -1;
 static bool stopping;
 static struct loop_handler stop_handler, signal_handler;
 static struct list_head deferred = LIST_HEAD_INIT(deferred);
+static unsigned int poll_us = LOOP_POLL_US_DEFAULT;
 
 static void on_stop(struct loop_handler *h, uint32_t events)
 {
@@ -146,6 +164,37 @@ static void run_deferred(void)
     }
 }
 
+void loop_set_poll_us(unsigned int us)
+{
+    poll_us = us;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The next batch's events: at once if something is deferred; else polled
+ * for up to poll_us after a busy batch (see the top of this file); else
+ * whenever they come. */
+static int wait_events(struct epoll_event *evs, int max, bool busy)
+{
+    if (!list_empty(&deferred))
+        return epoll_wait(epoll_fd, evs, max, 0);
+    if (busy && poll_us) {
+        uint64_t end = now_ns() + (uint64_t)poll_us * 1000u;
+        do {
+            int n = epoll_wait(epoll_fd, evs, max, 0);
+            if (n != 0)
+                return n;
+            sched_yield();
+        } while (now_ns() < end);
+    }
+    return epoll_wait(epoll_fd, evs, max, -1);
+}
+
 void loop_stop(void)
 {
     uint64_t one = 1;
@@ -160,9 +209,10 @@ int loop_run(void)
      * and changes to save. */
     persist_flush();
     core_flush();
+    bool busy = false;
     while (!stopping) {
-        /* Deferred work must not wait for an fd that may stay quiet. */
-        int n = epoll_wait(epoll_fd, evs, 64, list_empty(&deferred) ? -1 : 0);
+        int n = wait_events(evs, 64, busy);
+        busy = n > 0;
         if (n < 0) {
             if (errno == EINTR)
                 continue;

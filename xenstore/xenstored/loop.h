@@ -37,6 +37,12 @@ void loop_del(int fd);
 void loop_defer(struct loop_handler *h);
 void loop_undefer(struct loop_handler *h);
 
+/* After a batch that did work, the loop polls for up to us microseconds
+ * (yielding the CPU between polls) before it sleeps in epoll_wait(); 0
+ * sleeps at once. Default LOOP_POLL_US_DEFAULT. See loop.c for why. */
+#define LOOP_POLL_US_DEFAULT 50
+void loop_set_poll_us(unsigned int us);
+
 /* Runs until stopped; 0, or -errno if epoll fails. */
 int loop_run(void);
 void loop_stop(void);
