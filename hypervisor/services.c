@@ -82,10 +82,21 @@ static void args_xenconsoled(struct argv_builder *a, const char *sock, const cha
     arg(a, logf);
 }
 
-/* In start order (xenconsoled needs xenstored); stopped in reverse. */
+/* The split-driver backends (pv-backends/blkback, netback) take only their
+ * log; they find xenstored through XENSTORED_PATH and serve no socket. */
+static void args_backend(struct argv_builder *a, const char *sock, const char *logf)
+{
+    (void)sock;
+    arg(a, "--log-file");
+    arg(a, logf);
+}
+
+/* In start order (the others need xenstored); stopped in reverse. */
 static struct service services[] = {
     {.name = "xenstored", .socket = "xenstored.sock", .args = args_xenstored},
     {.name = "xenconsoled", .socket = "xenconsoled.sock", .args = args_xenconsoled},
+    {.name = "blkback", .socket = NULL, .args = args_backend},
+    {.name = "netback", .socket = NULL, .args = args_backend},
 };
 #define NR_SERVICES (sizeof(services) / sizeof(services[0]))
 
@@ -93,7 +104,7 @@ static void child_exec(struct service *s)
 {
     char bin[PATH_MAX + 64], sock[PATH_MAX + 64], logf[PATH_MAX + 64], xs_sock[PATH_MAX + 64];
     path_in(bin, sizeof(bin), bin_dir, s->name);
-    path_in(sock, sizeof(sock), run_dir, s->socket);
+    path_in(sock, sizeof(sock), run_dir, s->socket ? s->socket : "");
     path_in(xs_sock, sizeof(xs_sock), run_dir, "xenstored.sock");
     snprintf(logf, sizeof(logf), "%s/log/%s.log", run_dir, s->name);
     setenv("XENOLITH_RUNDIR", run_dir, 1);
@@ -151,7 +162,7 @@ static bool socket_accepts(const char *path)
 bool services_wait_ready(const char *name, int timeout_ms)
 {
     for (size_t i = 0; i < NR_SERVICES; i++) {
-        if (strcmp(services[i].name, name) != 0)
+        if (strcmp(services[i].name, name) != 0 || !services[i].socket)
             continue;
         char sock[PATH_MAX + 64];
         path_in(sock, sizeof(sock), run_dir, services[i].socket);
@@ -185,7 +196,7 @@ int services_start(const char *rundir, char *why, size_t whylen)
         int rc = spawn(&services[i]);
         if (rc < 0)
             log_info("service %s not started: %s", services[i].name, strerror(-rc));
-        else if (!services_wait_ready(services[i].name, 5000))
+        else if (services[i].socket && !services_wait_ready(services[i].name, 5000))
             log_info("service %s started but does not answer on its socket yet", services[i].name);
     }
     return 0;

@@ -49,7 +49,7 @@ int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
 enum xenbus_state xenbus_backend_state(struct xenbus_device *dev);
 /* Waits until the backend's state is at least `min` (or Closing/Closed
  * when min is below those and the backend gives up). Returns the state
- * seen, or -ETIMEDOUT after timeout_ns. */
+ * seen, or -ETIME after timeout_ns. */
 int xenbus_wait_backend_state(struct xenbus_device *dev, enum xenbus_state min,
                               uint64_t timeout_ns);
 

@@ -452,7 +452,7 @@ static int parse_value(struct parse *ps, const char *key, struct value *v, int d
 /* ------------------------------------------------------------------ */
 /* Values of keys                                                      */
 
-enum takes { TAKES_LATER, TAKES_STRING, TAKES_NUMBER };
+enum takes { TAKES_LATER, TAKES_STRING, TAKES_NUMBER, TAKES_STRING_LIST };
 
 struct cfg_key {
     const char *name;
@@ -518,6 +518,15 @@ static int check_value(struct parse *ps, const struct cfg_key *k, struct value *
 {
     struct shown sh;
 
+    if (k->takes == TAKES_STRING_LIST) {
+        if (v->kind != V_LIST)
+            return fail(ps, line, "%s: expected a %s", k->name, k->what);
+        for (size_t i = 0; i < v->nitems; i++)
+            if (v->items[i].kind != V_STRING)
+                return fail(ps, v->items[i].line, "%s: item %zu is not a quoted string", k->name,
+                            i + 1);
+        return 0;
+    }
     if (v->kind == V_LIST)
         return fail(ps, line, "%s: expected a %s, not a list", k->name, k->what);
 
@@ -723,6 +732,45 @@ static int set_max_grant_frames(struct parse *ps, const struct cfg_key *k, const
     return 0;
 }
 
+/* disk = [ 'spec', ... ]: each item parsed by device_spec.c; the list
+ * replaces any earlier one, as a key given twice does. */
+static int set_disk(struct parse *ps, const struct cfg_key *k, const struct value *v)
+{
+    char why[256];
+    if (v->nitems > XL_MAX_DISKS)
+        return fail(ps, v->line, "%s: %zu disks, at most %u", k->name, v->nitems, XL_MAX_DISKS);
+    ps->cfg.n_disks = 0;
+    for (size_t i = 0; i < v->nitems; i++) {
+        struct xl_disk *d = &ps->cfg.disks[i];
+        if (xl_disk_parse(v->items[i].text, d, why, sizeof(why)))
+            return fail(ps, v->items[i].line, "%s", why);
+        char given[PATH_MAX];
+        memcpy(given, d->target, sizeof(given));
+        if (resolve_path(ps->base_dir, given, d->target, sizeof(d->target)))
+            return fail(ps, v->items[i].line, "disk: cannot resolve target '%.64s'", given);
+        for (size_t j = 0; j < i; j++)
+            if (ps->cfg.disks[j].devid == d->devid)
+                return fail(ps, v->items[i].line, "disk: vdev '%s' is given twice", d->vdev);
+        ps->cfg.n_disks++;
+    }
+    return 0;
+}
+
+static int set_vif(struct parse *ps, const struct cfg_key *k, const struct value *v)
+{
+    char why[256];
+    if (v->nitems > XL_MAX_VIFS)
+        return fail(ps, v->line, "%s: %zu vifs, at most %u", k->name, v->nitems, XL_MAX_VIFS);
+    ps->cfg.n_vifs = 0;
+    for (size_t i = 0; i < v->nitems; i++) {
+        if (xl_vif_parse(v->items[i].text, &ps->cfg.vifs[i], why, sizeof(why)))
+            return fail(ps, v->items[i].line, "%s", why);
+        ps->cfg.vifs[i].devid = (uint32_t)i;
+        ps->cfg.n_vifs++;
+    }
+    return 0;
+}
+
 static int set_type(struct parse *ps, const struct cfg_key *k, const struct value *v)
 {
     struct shown sh;
@@ -836,6 +884,8 @@ static const struct cfg_key keys[] = {
     { "on_crash",    TAKES_STRING, "quoted action",   set_on_crash },
     { "uuid",        TAKES_STRING, "quoted UUID",     set_uuid },
     { "max_grant_frames", TAKES_NUMBER, "number of frames", set_max_grant_frames },
+    { "disk",        TAKES_STRING_LIST, "list of quoted disk specs", set_disk },
+    { "vif",         TAKES_STRING_LIST, "list of quoted vif specs",  set_vif },
 
     /* Guest type, CPUs, memory, actions. */
     LATER("builder"), LATER("pvh"), LATER("pool"), LATER("maxvcpus"), LATER("cpus"),
@@ -851,7 +901,7 @@ static const struct cfg_key keys[] = {
     LATER("xend_suspend_evtchn_compat"), LATER("vmtrace_buf_kb"), LATER("vpmu"),
     LATER("e820_host"), LATER("max_event_channels"),
     /* Devices. */
-    LATER("disk"), LATER("vif"), LATER("vtpm"), LATER("p9"), LATER("pvcalls"), LATER("vfb"),
+    LATER("vtpm"), LATER("p9"), LATER("pvcalls"), LATER("vfb"),
     LATER("channel"), LATER("rdm"), LATER("usbctrl"), LATER("usbdev"), LATER("pci"),
     LATER("pci_permissive"), LATER("pci_msitranslate"), LATER("pci_seize"),
     LATER("pci_power_mgmt"), LATER("gfx_passthru"), LATER("rdm_mem_boundary"),

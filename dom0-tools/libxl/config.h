@@ -20,7 +20,7 @@
  * "type" is matched without case, as libxl does; action keywords exactly.
  *
  * Unlike xl, a key this module does not know is an error, and so is a key
- * that Xen knows but Xenolith does not implement yet ("key 'disk' is not
+ * that Xen knows but Xenolith does not implement yet ("key 'vtpm' is not
  * supported yet"): a guest never boots silently without something its file
  * asked for.
  *
@@ -44,6 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device_spec.h"
+
 enum xl_guest_type {
     XL_TYPE_AUTO = 0,   /* no "type": the builder picks from the kernel's notes */
     XL_TYPE_PV,
@@ -65,6 +67,11 @@ struct xl_domain_config {
     bool has_uuid;
     uint32_t max_grant_frames; /* "max_grant_frames", 1..XLCTL_GNTTAB_MAX_FRAMES;
                                   0 (not given): the hypervisor's default, 64 */
+    struct xl_disk disks[XL_MAX_DISKS]; /* "disk" = [ 'spec', ... ] (device_spec.h); a relative
+                                            target is resolved as the kernel is */
+    unsigned n_disks;
+    struct xl_vif vifs[XL_MAX_VIFS];    /* "vif" = [ 'spec', ... ]; devids 0, 1, ... */
+    unsigned n_vifs;
     char memory_origin[160];  /* "<source>:<line>" where memory was set, "" if defaulted:
                                  lets a later refusal (host too small) point at the line */
 };

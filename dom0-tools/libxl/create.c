@@ -15,7 +15,9 @@
 #include "builder/elf.h"
 #include "libxc/xc.h"
 #include "xenolith/boot.h"
+#include "xs_device.h"
 #include "xs_domain.h"
+#include <xenstore.h>
 #include "xenolith/control.h"
 
 #define KERNEL_MAX_BYTES (256u << 20)
@@ -149,6 +151,51 @@ static int xenstore_entries(const struct xl_domain_config *cfg, const struct xlc
     return rc;
 }
 
+int libxl_check_disk(const struct xl_disk *d, char *err, size_t errlen)
+{
+    if (access(d->target, F_OK) < 0) {
+        snprintf(err, errlen, "disk '%s' not found: %s", d->target, strerror(errno));
+        return -errno;
+    }
+    if (access(d->target, d->readonly ? R_OK : R_OK | W_OK) < 0) {
+        snprintf(err, errlen, "disk '%s' cannot be opened %s: %s", d->target,
+                 d->readonly ? "for reading" : "for reading and writing", strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+/* Every disk before anything is created. */
+static int check_disks(const struct xl_domain_config *cfg, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < cfg->n_disks; i++) {
+        int rc = libxl_check_disk(&cfg->disks[i], err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The split devices' directories; the backends pick them up from there. */
+static int device_entries(const struct xl_domain_config *cfg, uint32_t domid, char *why,
+                          size_t whylen)
+{
+    if (!cfg->n_disks && !cfg->n_vifs)
+        return 0;
+    struct xs_handle *xs = xs_open(0);
+    if (!xs) {
+        snprintf(why, whylen, "devices need xenstored, which does not answer: %s", strerror(errno));
+        return -ENOENT;
+    }
+    int rc = 0;
+    for (unsigned i = 0; i < cfg->n_disks && rc == 0; i++)
+        rc = xs_device_add_disk(xs, domid, &cfg->disks[i], why, whylen);
+    for (unsigned i = 0; i < cfg->n_vifs && rc == 0; i++)
+        rc = xs_device_add_vif(xs, domid, &cfg->vifs[i], why, whylen);
+    xs_close(xs);
+    return rc;
+}
+
 int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool paused,
                         uint32_t *domid, char *err, size_t errlen)
 {
@@ -167,6 +214,8 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     rc = pick_boot_path(cfg, &img, &path, err, errlen);
     if (rc == 0)
         rc = check_kernel_fits(cfg, &img, err, errlen);
+    if (rc == 0)
+        rc = check_disks(cfg, err, errlen);
     if (rc < 0)
         goto out;
 
@@ -192,6 +241,8 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     rc = xl_build_domain(xc, &args, why, sizeof(why));
     if (rc == 0)
         rc = xenstore_entries(cfg, &req, &created, why, sizeof(why));
+    if (rc == 0)
+        rc = device_entries(cfg, *domid, why, sizeof(why));
     if (rc == 0 && !paused) {
         rc = xc_domain_unpause(xc, *domid);
         if (rc < 0)

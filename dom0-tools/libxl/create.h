@@ -20,4 +20,8 @@ struct xc;
 int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool paused,
                         uint32_t *domid, char *err, size_t errlen);
 
+/* The disk's target exists and opens as the guest will use it (r or rw).
+ * 0, or -errno with err ("disk '/x.img' not found: No such file or directory"). */
+int libxl_check_disk(const struct xl_disk *d, char *err, size_t errlen);
+
 #endif

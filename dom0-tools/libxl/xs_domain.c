@@ -154,6 +154,12 @@ void xs_domain_destroy(uint32_t domid, const uint8_t *uuid)
     xs_release_domain(xs, domid);
     snprintf(path, sizeof(path), "/local/domain/%u", domid);
     xs_rm(xs, XBT_NULL, path);
+    /* Its devices' backend halves; the backends see them go and let go. */
+    static const char *const types[] = {"vbd", "vif", "console"};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u", types[i], domid);
+        xs_rm(xs, XBT_NULL, path);
+    }
     if (uuid) {
         uuid_text(uuid, u);
         snprintf(path, sizeof(path), "/vm/%s", u);

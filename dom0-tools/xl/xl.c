@@ -31,6 +31,27 @@ static const struct xl_command commands[] = {
     {"dmesg", main_dmesg, "Read the hypervisor's log", "[-c]",
      "  -c           accepted for compatibility; the log is not cleared\n"},
     {"info", main_info, "Get information about the host and the hypervisor", "", ""},
+    {"block-attach", main_block_attach, "Create a new virtual block device",
+     "DOMAIN DISK-SPEC...",
+     "  DISK-SPEC as in xl.cfg's disk list, e.g. 'vdev=xvdb,access=r,target=/img/b.img'\n"
+     "  or the positional '/img/b.img,raw,xvdb,rw'; several words are joined with ','.\n"
+     "  The guest's blkfront sees the device appear and connects it.\n"},
+    {"block-detach", main_block_detach, "Destroy a domain's virtual block device",
+     "[-f] DOMAIN VDEV",
+     "  VDEV is the device's name (xvdb) or number (51728, as block-list shows).\n"
+     "  The guest is asked to let go; -f removes the device even if it does not\n"
+     "  answer within 10 seconds.\n"},
+    {"block-list", main_block_list, "List virtual block devices for a domain", "DOMAIN ...",
+     "  Columns: Vdev BE handle state evt-ch ring-ref BE-path (state is XenbusState).\n"},
+    {"network-attach", main_network_attach, "Create a new virtual network device",
+     "DOMAIN [mac=MAC] [bridge=BRIDGE] [ip=IP] ...",
+     "  As an item of xl.cfg's vif list; the device gets the next free index.\n"},
+    {"network-detach", main_network_detach, "Destroy a domain's virtual network device",
+     "[-f] DOMAIN INDEX",
+     "  INDEX as network-list shows; -f as for block-detach.\n"},
+    {"network-list", main_network_list, "List virtual network interfaces for a domain",
+     "DOMAIN ...",
+     "  Columns: Idx BE Mac Addr. handle state evt-ch tx-/rx-ring-ref BE-path.\n"},
     {"help", main_help, "Print help for xl or for one command", "[COMMAND]", ""},
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -50,5 +50,11 @@ int main_info(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
 int main_console(int argc, char **argv);
 int main_help(int argc, char **argv);
+int main_block_attach(int argc, char **argv);
+int main_block_detach(int argc, char **argv);
+int main_block_list(int argc, char **argv);
+int main_network_attach(int argc, char **argv);
+int main_network_detach(int argc, char **argv);
+int main_network_list(int argc, char **argv);
 
 #endif

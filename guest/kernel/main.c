@@ -7,6 +7,7 @@
 #include "kernel/events.h"
 #include "kernel/time.h"
 #include "kernel/hypercall.h"
+#include "kernel/page_alloc.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/percpu.h"
@@ -98,6 +99,17 @@ static void discover_xen(void)
 
 extern uint8_t pvcs_pages[];
 
+/* Drivers' pages: low RAM after the builder's boot data, which ends with
+ * the page tables and the boot stack page (dom0-tools/builder/build.c). */
+static void init_page_pool(const struct start_info *si)
+{
+    uint64_t boot_end = si->pt_base + (si->nr_pt_frames + 1) * PAGE_SIZE;
+    uint64_t ram_end = si->nr_pages * PAGE_SIZE;
+    if (ram_end > XL_LOWMEM_LIMIT)
+        ram_end = XL_LOWMEM_LIMIT;
+    page_alloc_init(boot_end, ram_end);
+}
+
 void kernel_main(struct start_info *si, uint64_t flags)
 {
     boot.kvm_pvm = flags & XL_BOOT_FLAG_KVM_PVM;
@@ -110,6 +122,7 @@ void kernel_main(struct start_info *si, uint64_t flags)
         halt_forever(); /* no Xen: no console to say so on */
     discover_xen();
     boot.nr_pages = si->nr_pages;
+    init_page_pool(si);
     int erc = events_init();
     if (erc == 0)
         erc = time_init();

@@ -73,9 +73,12 @@ struct xb_backend_ops {
 int xb_backend_open(const struct xb_backend_ops *ops, struct xb_backend **out);
 void xb_backend_close(struct xb_backend *be);   /* disconnects and removes every device */
 
-int xb_backend_fd(struct xb_backend *be);       /* poll for POLLIN */
-/* Handles every queued watch event. 0, or -errno when xenstored is gone
- * (the caller may xb_backend_close and open again). */
+/* Poll it for POLLIN. It changes when xb_backend_run() had to reconnect to
+ * a restarted xenstored: take it again after every run. */
+int xb_backend_fd(struct xb_backend *be);
+/* Handles every queued watch event. When xenstored went away, connects
+ * again (waiting up to 5 s for its restart) with the devices untouched.
+ * 0, or -ENOTCONN when xenstored did not come back. */
 int xb_backend_run(struct xb_backend *be);
 
 struct xs_handle *xb_backend_xs(struct xb_backend *be);

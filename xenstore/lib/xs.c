@@ -251,6 +251,13 @@ static void mark_dead(struct xs_handle *h, int err)
     pthread_mutex_unlock(&h->reply_mutex);
     pthread_mutex_lock(&h->watch_mutex);
     pthread_cond_broadcast(&h->watch_cond);
+    /* A caller polling xs_fileno() must wake too, to learn from
+     * xs_check_watch() (EBADF) that the connection is gone. */
+    if (h->watch_pipe[1] >= 0) {
+        char c = 0;
+        while (write(h->watch_pipe[1], &c, 1) < 0 && errno == EINTR)
+            ;
+    }
     pthread_mutex_unlock(&h->watch_mutex);
     errno = err;
 }

@@ -365,11 +365,48 @@ static void unknown_key(void **state)
     expect_error(HEAD "Memory = 1\n", "hello.cfg:3: unknown key 'Memory'");
 }
 
+/* ---- disk and vif lists (the items themselves: test_device_spec.c) ---- */
+
+static void disks_and_vifs_in_a_file(void **state)
+{
+    (void)state;
+    static struct xl_domain_config cfg;
+    expect_ok(HEAD "disk = [ 'vdev=xvda,access=rw,target=img/a.img',\n"
+                   "         'phy:/dev/vg/b,xvdb,r' ]\n"
+                   "vif = [ 'mac=00:16:3e:00:00:01,bridge=xenbr1,ip=10.0.0.1', '' ]\n", &cfg);
+    assert_int_equal(cfg.n_disks, 2);
+    assert_string_equal(cfg.disks[0].target, BASE_DIR "/img/a.img");
+    assert_int_equal(cfg.disks[0].devid, 51712);
+    assert_false(cfg.disks[0].readonly);
+    assert_string_equal(cfg.disks[1].target, "/dev/vg/b");
+    assert_int_equal(cfg.disks[1].devid, 51728);
+    assert_true(cfg.disks[1].readonly);
+    assert_int_equal(cfg.n_vifs, 2);
+    assert_string_equal(cfg.vifs[0].bridge, "xenbr1");
+    assert_string_equal(cfg.vifs[0].ip, "10.0.0.1");
+    assert_int_equal(cfg.vifs[0].mac[5], 1);
+    assert_int_equal(cfg.vifs[1].devid, 1);
+    assert_false(cfg.vifs[1].has_mac);
+    assert_string_equal(cfg.vifs[1].bridge, "xenbr0");
+}
+
+static void bad_disks_and_vifs_name_the_line(void **state)
+{
+    (void)state;
+    expect_error(HEAD "disk = 'x.img,xvda'\n", "hello.cfg:3: disk: expected a list of quoted disk specs");
+    expect_error(HEAD "disk = [ 3 ]\n", "hello.cfg:3: disk: item 1 is not a quoted string");
+    expect_error(HEAD "disk = [ 'a.img,raw,xvda,rw',\n 'b.img,raw,xvda,rw' ]\n",
+                 "hello.cfg:4: disk: vdev 'xvda' is given twice");
+    expect_error(HEAD "disk = [ 'a.img,qcow2,xvda' ]\n",
+                 "hello.cfg:3: disk: format 'qcow2' is not supported (raw only)");
+    expect_error(HEAD "vif = [ 'mac=01:00:00:00:00:01' ]\n",
+                 "hello.cfg:3: vif: mac '01:00:00:00:00:01' is not a unicast xx:xx:xx:xx:xx:xx address");
+}
+
 static void key_xen_has_but_we_do_not_yet(void **state)
 {
     (void)state;
-    expect_error(HEAD "disk = [ 'phy:/dev/vg/a,xvda,w' ]\n", "hello.cfg:3: key 'disk' is not supported yet");
-    expect_error(HEAD "vif = []\n", "hello.cfg:3: key 'vif' is not supported yet");
+    expect_error(HEAD "vtpm = []\n", "hello.cfg:3: key 'vtpm' is not supported yet");
     expect_error(HEAD "builder = \"generic\"\n", "hello.cfg:3: key 'builder' is not supported yet");
     expect_error(HEAD "maxmem = 512\n", "hello.cfg:3: key 'maxmem' is not supported yet");
     expect_error(HEAD "maxvcpus = 2\n", "hello.cfg:3: key 'maxvcpus' is not supported yet");
@@ -838,6 +875,8 @@ int main(void)
         cmocka_unit_test(unexpected_character),
         cmocka_unit_test(message_stays_on_one_line),
         cmocka_unit_test(line_numbers_count_comments_and_lists),
+        cmocka_unit_test(disks_and_vifs_in_a_file),
+        cmocka_unit_test(bad_disks_and_vifs_name_the_line),
         cmocka_unit_test(random_bytes_never_crash),
         cmocka_unit_test(every_truncation_of_a_good_file_is_handled),
         cmocka_unit_test(huge_line_is_an_error_not_a_crash),
