@@ -22,6 +22,10 @@ int app_console_evil(void);
 int app_evtchn_peer(void);
 int app_xenstore_test(void);
 int app_threads(void);
+int app_netserve(void);
+int app_netping(void);
+int app_netbench(void);
+int app_net_evil(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -40,6 +44,10 @@ static const struct guest_app apps[] = {
     {"grant-offer", "grant count=N pages to Dom0 and check its use of them (hold=1: just wait)", app_grant_offer},
     {"echo-console", "answer each line typed on the console (lines=N idle_s=S echo=0|1)", app_echo_console},
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
+    {"netserve", "answer pings and echo UDP port 7 on vif 0 (secs=S)", app_netserve},
+    {"netping", "ping ping=IP count=N times and report the RTT (interval_ms, size, linger_s)", app_netping},
+    {"netbench", "UDP stream between guests: mode=send peer=IP | mode=recv (frame=F secs=S)", app_netbench},
+    {"net-evil", "post malformed netif tx requests (rounds=N ring=1) and count the errors", app_net_evil},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 
