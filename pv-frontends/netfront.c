@@ -201,6 +201,7 @@ int netfront_open(uint32_t devid, const struct nf_options *opt, nf_rx_fn fn, voi
     if (nf->nqueues > NETIF_MAX_QUEUES)
         nf->nqueues = NETIF_MAX_QUEUES;
     nf->reasm = page_alloc((NF_MAX_FRAME + PAGE_SIZE - 1) / PAGE_SIZE);
+    rc = 0;
     for (unsigned i = 0; i < nf->nqueues && rc == 0; i++)
         rc = queue_alloc(nf, &nf->q[i], i);
     if (rc < 0 || !nf->reasm) {
