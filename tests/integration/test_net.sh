@@ -56,8 +56,8 @@ test_net_guests_on_different_bridges_cannot_reach_each_other() {
 }
 
 test_net_host_pings_a_guest_through_a_tap_device() {
-    if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null; then
-        echo "SKIP: needs root, /dev/net/tun and ip(8) to make a TAP device"; return 77
+    if [ "$(id -u)" != 0 ] || [ ! -c /dev/net/tun ] || ! command -v ip >/dev/null || ! command -v ping >/dev/null; then
+        echo "SKIP: needs root, /dev/net/tun, ip(8) and ping(8) for a TAP device"; return 77
     fi
     local tap=xnt$$
     tap=${tap:0:15}
@@ -98,7 +98,7 @@ test_net_hostile_frontend_leaves_netback_serving_others() {
     done
     grep -q "ring_errors=1" <<<"$stats"
     grep -q "d$id.0: queue 0: tx req_prod is more than a ring ahead" "$(netback_log)"
-    pgrep -f "$ROOT/$BUILD/bin/netback" >/dev/null
+    pgrep -f "netback --log-file $XENOLITH_RUNDIR/" >/dev/null
     for d in ne1 ns1 np3 nbr2 nbs2; do "$XL" destroy "$d" 2>/dev/null || true; done
 }
 
@@ -108,13 +108,13 @@ test_net_netback_killed_and_restarted_pings_resume() {
     wait_console nk1 "^netserve: serving" 30
     sleep 3
     local pid
-    pid=$(pgrep -f "$ROOT/$BUILD/bin/netback" | head -1)
+    pid=$(pgrep -f "netback --log-file $XENOLITH_RUNDIR/" | head -1)
     [ -n "$pid" ] || { fail "no netback running"; return 1; }
     kill -9 "$pid"
     # The supervisor starts a new one, which reconnects the live vifs.
     local i
     for i in $(seq 1 100); do
-        npid=$(pgrep -f "$ROOT/$BUILD/bin/netback" | head -1)
+        npid=$(pgrep -f "netback --log-file $XENOLITH_RUNDIR/" | head -1)
         [ -n "$npid" ] && [ "$npid" != "$pid" ] && break
         sleep 0.1
     done
