@@ -68,7 +68,6 @@ static void on_data(void *arg, uint32_t src, uint16_t sport, const uint8_t *p, u
     uint32_t seq = get32(p + 8);
     if (get32(p + 4) == KIND_END) {
         sent_by_peer = get32(p + 12);
-        frame_len = len + ETH_HDR + IP_HDR + UDP_HDR;
         done = 1;
         return;
     }
@@ -107,7 +106,7 @@ static int receiver(uint16_t port, uint64_t secs)
     }
     uint64_t ns = last_ns > first_ns ? last_ns - first_ns : 1;
     char mpps[32], gbps[32];
-    dec3(mpps, good * 1000000000ull / ns);                   /* kpps/1000 = Mpps x 1000 */
+    dec3(mpps, good * 1000000ull / ns);                      /* kpps = Mpps x 1000 */
     dec3(gbps, good * frame_len * 8ull * 1000ull / ns);       /* Gbit/s x 1000 */
     uint64_t lost = sent_by_peer > good + bad ? sent_by_peer - good - bad : 0;
     printf("netbench: received %llu datagrams of %u-byte frames, bad %llu, lost %llu of %llu, "
@@ -151,7 +150,7 @@ static int sender(uint32_t peer, uint16_t port, unsigned frame, uint64_t secs)
                 net_wait(next);
     }
     char mpps[32];
-    dec3(mpps, (uint64_t)seq * 1000000000ull / ns);
+    dec3(mpps, (uint64_t)seq * 1000000ull / ns);
     printf("netbench: sent %u datagrams of %u-byte frames in %llu us, %s Mpps, tx busy %llu, "
            "tx errors %llu\n", seq, frame, (unsigned long long)(ns / 1000), mpps,
            (unsigned long long)net0.st.tx_busy,
@@ -174,5 +173,7 @@ int app_netbench(void)
     }
     if (net_init() < 0)
         return 1;
-    return send ? sender(peer, port, (unsigned)frame, secs) : receiver(port, secs);
+    int rc = send ? sender(peer, port, (unsigned)frame, secs) : receiver(port, secs);
+    sleep_ns(1000000000ull);   /* let the console backend take our last lines */
+    return rc;
 }
