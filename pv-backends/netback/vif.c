@@ -282,8 +282,10 @@ void nb_queue_broken(struct nb_queue *q, const char *why)
     q->broken = true;
     vif->st.ring_errors++;
     nb_log("%s: queue %u: %s; this vif stops (others are served)", vif->name, q->index, why);
+    /* The queue stops (its eventfd leaves the loop); the device stays
+     * until the toolstack or the guest takes it down. */
+    nb_loop_del(q->port.fd);
     xb_write_be(vif->dev, "error", "queue %u: %s", q->index, why);
-    xb_set_state(vif->dev, XenbusStateClosing);
 }
 
 /* <backend>/stats: one line, rewritten when it changes (the loop's 1 s
