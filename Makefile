@@ -7,7 +7,7 @@ CC          ?= gcc
 OPT         ?= -O2
 SAN         ?=
 DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config \
-	xenstore-utils liburing-dev
+	xenstore-utils liburing-dev man-db groff-base
 
 WARN     := -Wall -Wextra -Werror
 HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -Ixenstore/lib -Ipv-backends -pthread $(SAN)
@@ -66,7 +66,7 @@ $(BUILD)/bin/xl: $(XL_OBJS) $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xens
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lyajl
 
 # ---- Guest kernel
-GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c pv-frontends/*.c)
+GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c guest/net/*.c pv-frontends/*.c)
 GUEST_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRCS))
 $(BUILD)/guest-obj/%.c.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -220,6 +220,14 @@ $$(BUILD)/tests/unit/$(1)/%: tests/unit/$(1)/%.c $$(BUILD)/lib/lib$(1).a $$(BE_L
 		$$(BE_LIBS) $$(HOST_LDFLAGS) -lcmocka -luring
 endef
 $(foreach b,$(BACKENDS),$(eval $(call backend_rules,$(b))))
+
+# ---- Manual pages, printed by xl from the tables that drive `xl help` and the
+# config parser (dom0-tools/xl/xl_man.c).
+MAN_PAGES := $(BUILD)/man/xl.1 $(BUILD)/man/xl.cfg.5
+all: $(MAN_PAGES)
+$(BUILD)/man/%: $(BUILD)/bin/xl
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/xl help --man $* > $@
 
 # ---- Entry points
 test: all

@@ -30,7 +30,7 @@
 #include "xenbus_device.h"
 
 #define HANDSHAKE_TIMEOUT_NS (10ull * 1000000000ull)
-#define POOL_MAX_PAGES 4096u     /* persistent pool per device: 16 MiB */
+#define POOL_MAX_PAGES 1024u     /* persistent pool per device: 4 MiB of the 4096 grants */
 #define MAX_RANGES 16u
 #define BACKEND_CHECK_NS (200ull * 1000000ull)
 
