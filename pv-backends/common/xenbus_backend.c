@@ -113,42 +113,12 @@ int xb_write_be(struct xb_device *dev, const char *key, const char *fmt, ...)
     return xs_write(dev->be->xs, XBT_NULL, path, value, (unsigned)strlen(value)) ? 0 : -errno;
 }
 
-/* Writes our state only while the toolstack's directory is still there:
- * a write after `xl destroy` removed it (a @releaseDomain or frontend
- * event handled late) would create it again, a stray directory of one
- * node. Read and write in one transaction, so a removal in between wins. */
 int xb_set_state(struct xb_device *dev, enum xenbus_state state)
 {
-    char key[256], val[16];
-    snprintf(key, sizeof(key), "%s/state", dev->be_path);
-    snprintf(val, sizeof(val), "%u", (unsigned)state);
-    for (int tries = 0; tries < 10; tries++) {
-        xs_transaction_t t = xs_transaction_start(dev->be->xs);
-        if (t == XBT_NULL)
-            return -errno;
-        char path[256];
-        unsigned len = 0;
-        snprintf(path, sizeof(path), "%s/frontend", dev->be_path);
-        char *fe = xs_read(dev->be->xs, t, path, &len);
-        if (!fe) {
-            int e = errno;
-            xs_transaction_end(dev->be->xs, t, true);
-            return -e;
-        }
-        free(fe);
-        if (!xs_write(dev->be->xs, t, key, val, (unsigned)strlen(val))) {
-            int e = errno;
-            xs_transaction_end(dev->be->xs, t, true);
-            return -e;
-        }
-        if (xs_transaction_end(dev->be->xs, t, false)) {
-            dev->state = state;
-            return 0;
-        }
-        if (errno != EAGAIN)
-            return -errno;
-    }
-    return -EAGAIN;
+    int rc = xb_write_be(dev, "state", "%u", (unsigned)state);
+    if (rc == 0)
+        dev->state = state;
+    return rc;
 }
 
 static enum xenbus_state read_state(struct xb_backend *be, const char *dir)
