@@ -200,6 +200,12 @@ static int open_console_log(struct domain *d)
 
 static void free_domain(struct domain *d)
 {
+    /* The timer thread raises VIRQ_TIMER through d->evtchn: disarm every
+     * vCPU timer (under the timer thread's lock) before the table goes,
+     * or a timer firing in between locks freed memory. */
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vtime_vcpu_destroy(d->vcpus[i]);
     evtchn_destroy(d);
     if (d->gnttab)
         gnttab_dom0_domain_gone(d); /* Dom0's maps of it become orphans */

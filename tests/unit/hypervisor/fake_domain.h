@@ -414,10 +414,13 @@ static inline void fake_evtchn_domain_free(struct domain *d)
         return;
     evtchn_reset(d);
     domain_unregister_for_test(d);
+    /* As free_domain(): timers first, they raise VIRQs through d->evtchn. */
+    for (unsigned i = 0; i < XLCTL_MAX_VCPUS; i++)
+        if (d->vcpus[i])
+            vtime_vcpu_destroy(d->vcpus[i]);
     evtchn_destroy(d);
     for (unsigned i = 0; i < XLCTL_MAX_VCPUS; i++) {
         if (d->vcpus[i]) {
-            vtime_vcpu_destroy(d->vcpus[i]);
             free(d->vcpus[i]->run);
             free(d->vcpus[i]);
             d->vcpus[i] = NULL;
