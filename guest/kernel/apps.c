@@ -22,6 +22,7 @@ int app_console_evil(void);
 int app_evtchn_peer(void);
 int app_xenstore_test(void);
 int app_threads(void);
+int app_evil(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -40,6 +41,7 @@ static const struct guest_app apps[] = {
     {"grant-offer", "grant count=N pages to Dom0 and check its use of them (hold=1: just wait)", app_grant_offer},
     {"echo-console", "answer each line typed on the console (lines=N idle_s=S echo=0|1)", app_echo_console},
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
+    {"evil", "the hostile guest: hundreds of attacks, each checked (victim=D only=FAMILY)", app_evil},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 
