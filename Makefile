@@ -7,7 +7,7 @@ CC          ?= gcc
 OPT         ?= -O2
 SAN         ?=
 DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config \
-	xenstore-utils liburing-dev
+	xenstore-utils liburing-dev man-db groff-base
 
 WARN     := -Wall -Wextra -Werror
 HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -Ixenstore/lib -Ipv-backends -pthread $(SAN)
@@ -243,6 +243,14 @@ $(FUZZ_BUILD)/fuzz/%: tests/fuzz/%/fuzz.c $(HOST_LIBS) $(XS_LIBS) $(wildcard tes
 		$(addprefix $(BUILD)/,$(FUZZ_LIBS_$*)) $(HOST_LDFLAGS) -lyajl
 fuzz: fuzz-bins
 	tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
+# ---- Manual pages, printed by xl from the tables that drive `xl help` and the
+# config parser (dom0-tools/xl/xl_man.c).
+MAN_PAGES := $(BUILD)/man/xl.1 $(BUILD)/man/xl.cfg.5
+all: $(MAN_PAGES)
+$(BUILD)/man/%: $(BUILD)/bin/xl
+	@mkdir -p $(dir $@)
+	$(BUILD)/bin/xl help --man $* > $@
 
 # ---- Entry points
 test: all fuzz-bins

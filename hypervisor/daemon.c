@@ -31,6 +31,7 @@
 #include "services.h"
 #include "vcpu.h"
 #include "vtime.h"
+#include "libxc/trace.h"
 
 #define MAX_CONNS 256
 #define PATH_LEN 600
@@ -215,6 +216,15 @@ static int open_loop(void)
     return 0;
 }
 
+/* Trace points (libxc/trace.h) stay off, and cost one branch, when this fails. */
+static int start_tracing(void)
+{
+    int rc = xc_trace_open(dm.rundir, XL_TRACE_SRC_HV, "xenolith");
+    if (rc < 0)
+        log_info("tracing unavailable: %s", strerror(-rc));
+    return 0;
+}
+
 static int start_services(void)
 {
     return services_start(dm.rundir, fail_reason, sizeof(fail_reason)) < 0 ? -1 : 0;
@@ -230,6 +240,7 @@ static const struct {
     {"KVM", open_kvm},
     {"control socket", open_control_socket},
     {"event loop", open_loop},
+    {"tracing", start_tracing},
     {"Dom0 services", start_services},
 };
 

@@ -9,6 +9,7 @@
  *   d2: close(5)                     -> d1 port 3 reverts to unbound,
  *                                       remote_dom 2, and may be rebound
  */
+#include "libxc/trace.h"
 #include "evtchn.h"
 
 #include <errno.h>
@@ -135,8 +136,10 @@ static void deliver(struct domain *d, uint32_t port)
     }
     struct vcpu *v = d->vcpus[c->notify_vcpu];
     bool newly = false;
-    if (evtchn_2l_set_pending(d->shared, v->vcpu_info, port, &newly))
+    if (evtchn_2l_set_pending(d->shared, v->vcpu_info, port, &newly)) {
+        xc_trace(XL_TR_UPCALL_INJECT, d->domid, 0, c->notify_vcpu, 0, port);
         vcpu_raise_upcall(v);
+    }
     if (newly)
         domain_wake_pollers(d);
 }

@@ -3,6 +3,7 @@
  * table with a free list, each live handle holding one pin on one guest
  * grant entry for one control connection.
  */
+#include "libxc/trace.h"
 #include "gnttab_dom0.h"
 
 #include <errno.h>
@@ -77,6 +78,7 @@ int gnttab_dom0_map(const struct xlctl_gnttab_map *in, uint32_t owner,
     *fd_out = -1;
     if (in->count == 0 || in->count > XLCTL_GNTTAB_BATCH)
         return -EINVAL;
+    xc_trace(XL_TR_GRANT_MAP, in->domid, 0, 0, in->refs[0], in->count);
     memset(out, 0, sizeof(*out));
     struct domain *d = guest(in->domid);
     bool ro = in->flags & XLCTL_GNTMAP_READONLY;

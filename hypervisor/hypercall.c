@@ -2,6 +2,7 @@
  * hypercall.c - the hypercall table, the privilege check and the hypercall
  * page. Numbers and names follow xen/include/public/xen.h.
  */
+#include "libxc/trace.h"
 #include "hypercall.h"
 
 #include <errno.h>
@@ -92,6 +93,7 @@ long hypercall_dispatch(struct hcall_ctx *c, uint64_t nr, const uint64_t args[5]
         snprintf(what, sizeof(what), "hypercall %s", hypercall_name(nr));
         return hcall_unimplemented(c, what, nr);
     }
+    xc_trace(XL_TR_HYPERCALL, c->d->domid, 0, (uint16_t)c->vcpu_id, nr, (uint32_t)args[0]);
     return table[nr].fn(c, args);
 }
 

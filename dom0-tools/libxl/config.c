@@ -460,6 +460,7 @@ struct cfg_key {
     const char *what;       /* "number of MiB", for "'x' is not a <what>" */
     /* Store a checked value; NULL for keys not supported yet. */
     int (*set)(struct parse *ps, const struct cfg_key *key, const struct value *v);
+    const char *doc;        /* for xl.cfg(5) and nothing else */
 };
 
 enum num_result { NUM_OK, NUM_BAD, NUM_NEGATIVE, NUM_FRACTION, NUM_LEADING_ZERO };
@@ -864,28 +865,43 @@ bad:
                 k->name, show(&sh, v->text, v->len));
 }
 
-#define LATER(key) { key, TAKES_LATER, NULL, NULL }
+#define LATER(key) { key, TAKES_LATER, NULL, NULL, NULL }
 
 /*
  * Every key xl.cfg(5) documents. A row without a handler is a key Xen has
  * and Xenolith does not implement yet: an error, not silently ignored.
  */
 static const struct cfg_key keys[] = {
-    { "name",        TAKES_STRING, "quoted name",     set_name },
-    { "type",        TAKES_STRING, "quoted type",     set_type },
-    { "memory",      TAKES_NUMBER, "number of MiB",   set_memory },
-    { "vcpus",       TAKES_NUMBER, "number of vCPUs", set_vcpus },
-    { "kernel",      TAKES_STRING, "quoted path",     set_kernel },
-    { "cmdline",     TAKES_STRING, "quoted string",   set_cmdline },
-    { "root",        TAKES_STRING, "quoted string",   set_root },
-    { "extra",       TAKES_STRING, "quoted string",   set_extra },
-    { "on_poweroff", TAKES_STRING, "quoted action",   set_on_poweroff },
-    { "on_reboot",   TAKES_STRING, "quoted action",   set_on_reboot },
-    { "on_crash",    TAKES_STRING, "quoted action",   set_on_crash },
-    { "uuid",        TAKES_STRING, "quoted UUID",     set_uuid },
-    { "max_grant_frames", TAKES_NUMBER, "number of frames", set_max_grant_frames },
-    { "disk",        TAKES_STRING_LIST, "list of quoted disk specs", set_disk },
-    { "vif",         TAKES_STRING_LIST, "list of quoted vif specs",  set_vif },
+    { "name",        TAKES_STRING, "quoted name",     set_name,
+      "The domain's name: 1-63 of A-Z a-z 0-9 _ . -, not all digits, unique among running domains. Required." },
+    { "type",        TAKES_STRING, "quoted type",     set_type,
+      "pv or pvh: the boot path. Without it the builder picks from the kernel's ELF notes (XEN_ELFNOTE_PHYS32_ENTRY means PVH)." },
+    { "memory",      TAKES_NUMBER, "number of MiB",   set_memory,
+      "MiB of RAM, default 128. Above the host's free memory the domain is refused, naming this line." },
+    { "vcpus",       TAKES_NUMBER, "number of vCPUs", set_vcpus,
+      "Number of virtual CPUs, default 1, at most 32. Each is a thread of the hypervisor daemon." },
+    { "kernel",      TAKES_STRING, "quoted path",     set_kernel,
+      "The guest kernel, an ELF image with Xen notes; a relative path is relative to the config file. Required." },
+    { "cmdline",     TAKES_STRING, "quoted string",   set_cmdline,
+      "The kernel command line. Xenolith's guest reads app=NAME and the app's options from it." },
+    { "root",        TAKES_STRING, "quoted string",   set_root,
+      "Prepended to the command line as root=VALUE when cmdline is not given, as xl does." },
+    { "extra",       TAKES_STRING, "quoted string",   set_extra,
+      "Appended to the command line when cmdline is not given, as xl does." },
+    { "on_poweroff", TAKES_STRING, "quoted action",   set_on_poweroff,
+      "What to do when the guest powers off: destroy (default), restart, or preserve (keep it listed, shut down)." },
+    { "on_reboot",   TAKES_STRING, "quoted action",   set_on_reboot,
+      "What to do when the guest reboots: restart (default), destroy or preserve." },
+    { "on_crash",    TAKES_STRING, "quoted action",   set_on_crash,
+      "What to do when the guest crashes: destroy (default), restart or preserve." },
+    { "uuid",        TAKES_STRING, "quoted UUID",     set_uuid,
+      "The domain's UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); random when not given. Written to /vm/UUID." },
+    { "max_grant_frames", TAKES_NUMBER, "number of frames", set_max_grant_frames,
+      "Grant table frames the guest may set up (512 grants each), 1..64; default 64." },
+    { "disk",        TAKES_STRING_LIST, "list of quoted disk specs", set_disk,
+      "A list of disks, each a string as in xl-disk-configuration: 'vdev=xvda,access=rw,target=/img/a.img' (target last) or positional '/img/a.img,raw,xvda,rw'. Format raw; access r or w. A relative target is relative to the config file. Served by blkback." },
+    { "vif",         TAKES_STRING_LIST, "list of quoted vif specs",  set_vif,
+      "A list of network interfaces, each 'mac=00:16:3e:xx:xx:xx,bridge=NAME,ip=A.B.C.D': bridge defaults to xenbr0 (a switch inside netback; tap:NAME also joins host TAP device NAME); mac defaults to a random 00:16:3e address; ip reaches the guest through xenstore." },
 
     /* Guest type, CPUs, memory, actions. */
     LATER("builder"), LATER("pvh"), LATER("pool"), LATER("maxvcpus"), LATER("cpus"),
@@ -1200,4 +1216,11 @@ const char *xl_action_name(uint8_t action)
     case XLCTL_ACTION_PRESERVE: return "preserve";
     default:                    return "unknown";
     }
+}
+
+void xl_config_each_key(void (*fn)(const char *name, const char *what, const char *doc, void *arg),
+                        void *arg)
+{
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        fn(keys[i].name, keys[i].what, keys[i].set ? keys[i].doc : NULL, arg);
 }

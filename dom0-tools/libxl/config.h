@@ -111,4 +111,10 @@ int xl_config_parse_text(const char *text, size_t len, const char *source, const
 /* "destroy", "restart" or "preserve" for an enum xlctl_action; "unknown" otherwise. */
 const char *xl_action_name(uint8_t action);
 
+/* Every key xl.cfg(5) documents, in table order: doc is NULL for a key
+ * Xenolith refuses as not supported yet; what names the value it takes.
+ * The man page xl.cfg(5) is generated from this (xl help --man xl.cfg.5). */
+void xl_config_each_key(void (*fn)(const char *name, const char *what, const char *doc, void *arg),
+                        void *arg);
+
 #endif /* XENOLITH_DOM0_CONFIG_H */

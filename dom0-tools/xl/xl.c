@@ -52,9 +52,27 @@ static const struct xl_command commands[] = {
     {"network-list", main_network_list, "List virtual network interfaces for a domain",
      "DOMAIN ...",
      "  Columns: Idx BE Mac Addr. handle state evt-ch tx-/rx-ring-ref BE-path.\n"},
-    {"help", main_help, "Print help for xl or for one command", "[COMMAND]", ""},
+    {"trace", main_trace, "Record a domain's split-driver I/O path",
+     "DOMAIN [--duration SECONDS] [-o FILE]",
+     "  Turns tracing on for the domain (guest kernel, hypervisor, blkback, netback),\n"
+     "  records for SECONDS (default 5; Ctrl-C stops early) and writes the trace\n"
+     "  file (default xenolith-trace-DOMID.txt; format in docs/tracing.md).\n"},
+    {"trace-report", main_trace_report, "Show where a trace's requests spend their time",
+     "FILE [--chrome OUT.json] [--svg OUT.svg [--first N] [--count N]]",
+     "  Per device and operation: each stage's median, p99 and max latency in us and\n"
+     "  its share of the end-to-end time. --chrome writes Chrome trace-event JSON\n"
+     "  (open it in Perfetto or chrome://tracing); --svg draws requests N.. (50 by\n"
+     "  default) as a timeline.\n"},
+    {"help", main_help, "Print help for xl or for one command", "[COMMAND | --man PAGE]",
+     "  --man xl.1 | xl.cfg.5   print that manual page (roff), made from the same\n"
+     "                         tables as this help; `man -l` renders it\n"},
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct xl_command *xl_command_at(size_t i)
+{
+    return i < NR_COMMANDS ? &commands[i] : NULL;
+}
 
 const struct xl_command *xl_command_find(const char *name)
 {
@@ -109,6 +127,8 @@ static void print_overview(FILE *out)
 
 int main_help(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--man") == 0)
+        return xl_print_man(argv[2]);
     if (argc > 2)
         return xl_usage("help");
     if (argc == 2)

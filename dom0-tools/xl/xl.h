@@ -6,6 +6,7 @@
 #define XL_XL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "libxc/xc.h"
@@ -19,6 +20,10 @@ struct xl_command {
 };
 
 const struct xl_command *xl_command_find(const char *name);
+/* The i-th row of the command table, NULL past the end. */
+const struct xl_command *xl_command_at(size_t i);
+/* Prints manual page `page` ("xl.1" or "xl.cfg.5") in roff (xl_man.c). */
+int xl_print_man(const char *page);
 
 /* Prints "xl CMD: message" to stderr; returns 1 (the exit code). */
 int xl_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,5 +61,7 @@ int main_block_list(int argc, char **argv);
 int main_network_attach(int argc, char **argv);
 int main_network_detach(int argc, char **argv);
 int main_network_list(int argc, char **argv);
+int main_trace(int argc, char **argv);
+int main_trace_report(int argc, char **argv);
 
 #endif

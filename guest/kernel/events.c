@@ -4,6 +4,7 @@
  * Mini-OS do them.
  */
 #include "kernel/events.h"
+#include "kernel/trace.h"
 
 #include "kernel/hypercall.h"
 #include "kernel/irq.h"
@@ -94,6 +95,7 @@ void evtchn_set_handler(evtchn_port_t port, evtchn_handler_t fn, void *arg)
 static void run_port(evtchn_port_t port)
 {
     evtchn_handler_t fn = __atomic_load_n(&handlers[port].fn, __ATOMIC_ACQUIRE);
+    trace(XL_TR_UPCALL_HANDLE, 0, 0, 0, port);
     if (fn)
         fn(port, handlers[port].arg);
 }
@@ -179,6 +181,7 @@ int evtchn_send(evtchn_port_t port)
 
 void evtchn_notify(evtchn_port_t port)
 {
+    trace(XL_TR_EVTCHN_SEND, 0, 0, 0, port);
     if (boot.notify_port) {
         /* Xenolith's notify port (include/xenolith/boot.h): the same as
          * EVTCHNOP_send, and it never leaves KVM when Dom0 is the peer. */

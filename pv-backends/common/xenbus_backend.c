@@ -357,12 +357,30 @@ static void domains_released(struct xb_backend *be)
     }
 }
 
+/* An event at or below a known device's directory concerns that device
+ * alone (our own state writes fire these too): no need to rescan all. */
+static struct dev_node *device_of_path(struct xb_backend *be, const char *path)
+{
+    size_t rl = strlen(be->root);
+    uint32_t fe, devid;
+    char rest[8];
+    if (strncmp(path, be->root, rl) || path[rl] != '/')
+        return NULL;
+    int n = sscanf(path + rl, "/%u/%u%7s", &fe, &devid, rest);
+    if (n < 2 || (n == 3 && rest[0] != '/'))
+        return NULL;
+    return find(be, fe, devid);
+}
+
 static void handle_event(struct xb_backend *be, const char *path, const char *token)
 {
-    (void)path;
     uint32_t fe, devid;
     if (!strcmp(token, "be")) {
-        scan(be);
+        struct dev_node *n = device_of_path(be, path);
+        if (n && still_listed(be, &n->dev))
+            backend_changed(n);
+        else
+            scan(be);
     } else if (!strcmp(token, "rel")) {
         domains_released(be);
     } else if (sscanf(token, "fe:%u:%u", &fe, &devid) == 2) {
