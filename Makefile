@@ -264,6 +264,11 @@ check-asan:
 		build-asan/bin/xenolith build-asan/bin/xl unit-bins
 	@BUILD=build-asan tests/run-all.sh --unit-only
 
+# The Dom0 daemons (xenstored, xenconsoled) under valgrind over a few
+# integration tests (tests/valgrind/run.sh), into build-valgrind/.
+check-valgrind: all
+	@BUILD=$(BUILD) tests/valgrind/run.sh
+
 demo: all
 	@BUILD=$(BUILD) examples/demo.sh
 
@@ -271,6 +276,6 @@ bench: all
 	@BUILD=$(BUILD) bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-valgrind
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)
