@@ -66,7 +66,7 @@ $(BUILD)/bin/xl: $(XL_OBJS) $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xens
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lyajl
 
 # ---- Guest kernel
-GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c pv-frontends/*.c)
+GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c guest/net/*.c pv-frontends/*.c)
 GUEST_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRCS))
 $(BUILD)/guest-obj/%.c.o: %.c | deps
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "domstate.h"
 #include "evtchn.h"
 #include "evtchn_kick.h"
 #include "gnttab_dom0.h"
@@ -332,6 +333,79 @@ void control_client_gone(uint32_t client)
     gnttab_dom0_unmap_owned(client);
 }
 
+/* ---- save, restore, migration (docs/save-format.md) ---- */
+
+static int op_get_state(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct domain *d = lookup(in);
+    if (!d)
+        return -ESRCH;
+    size_t len = 0;
+    int rc = domstate_get(d, r->payload, XLCTL_MAX_PAYLOAD, &len);
+    if (rc == 0)
+        r->len = (uint32_t)len;
+    return rc;
+}
+
+static int op_set_state(const void *in, uint32_t n, struct control_reply *r)
+{
+    struct xlctl_domid id;
+    if (n < sizeof(uint64_t) + sizeof(id))
+        return -EINVAL;
+    /* The blob follows an xlctl_domid naming the target. */
+    memcpy(&id, in, sizeof(id));
+    struct domain *d = domain_by_id(id.domid);
+    if (!d)
+        return -ESRCH;
+    char why[256] = "";
+    int rc = domstate_set(d, (const uint8_t *)in + sizeof(id), n - sizeof(id), why, sizeof(why));
+    if (rc < 0) {
+        log_info("d%u: state refused: %s", d->domid, why);
+        out_put(r, why, (uint32_t)strlen(why) + 1);
+    }
+    return rc;
+}
+
+static int op_resume(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct domain *d = lookup(in);
+    return d ? domstate_resume_cancelled(d) : -ESRCH;
+}
+
+static int op_dirty_log(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_dirty_log q;
+    memcpy(&q, in, sizeof(q));
+    struct domain *d = domain_by_id(q.domid);
+    if (!d)
+        return -ESRCH;
+    int rc;
+    switch (q.op) {
+    case XLCTL_DIRTY_ENABLE:
+    case XLCTL_DIRTY_DISABLE:
+        rc = guest_mem_dirty_log(&d->mem, d->vm_fd, q.op == XLCTL_DIRTY_ENABLE);
+        if (rc < 0)
+            log_warn("d%u: dirty logging %s refused by KVM", d->domid,
+                     q.op == XLCTL_DIRTY_ENABLE ? "on" : "off");
+        return rc == -EINVAL || rc == -EOPNOTSUPP ? -ENOTSUP : rc;
+    case XLCTL_DIRTY_FETCH: {
+        uint64_t words = (guest_mem_ram_pages(&d->mem) + 63) / 64;
+        if (words * 8 > XLCTL_MAX_PAYLOAD)
+            return -E2BIG;
+        memset(r->payload, 0, words * 8);
+        rc = guest_mem_dirty_fetch(&d->mem, d->vm_fd, (uint64_t *)(void *)r->payload);
+        if (rc == 0)
+            r->len = (uint32_t)(words * 8);
+        return rc;
+    }
+    default:
+        return -EINVAL;
+    }
+}
+
 static int op_daemon_stop(const void *in, uint32_t n, struct control_reply *r)
 {
     (void)in, (void)n;
@@ -364,6 +438,10 @@ static const struct {
     [XLCTL_OP_GNTTAB_MAP] = {op_gnttab_map, sizeof(struct xlctl_gnttab_map)},
     [XLCTL_OP_GNTTAB_UNMAP] = {op_gnttab_unmap, sizeof(struct xlctl_gnttab_unmap)},
     [XLCTL_OP_GNTTAB_COPY] = {op_gnttab_copy, ANY_SIZE},
+    [XLCTL_OP_DOMAIN_GET_STATE] = {op_get_state, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_DOMAIN_SET_STATE] = {op_set_state, ANY_SIZE},
+    [XLCTL_OP_DOMAIN_RESUME] = {op_resume, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_DOMAIN_DIRTY_LOG] = {op_dirty_log, sizeof(struct xlctl_dirty_log)},
 };
 
 void control_handle(const uint8_t *req, size_t len, struct control_reply *r)
@@ -395,7 +473,7 @@ void control_handle(const uint8_t *req, size_t len, struct control_reply *r)
         r->hdr.status = -EINVAL;
     else
         r->hdr.status = ops[h.op].fn(req + sizeof(h), h.len, r);
-    if (r->hdr.status < 0 && h.op != XLCTL_OP_DOMAIN_CREATE)
+    if (r->hdr.status < 0 && h.op != XLCTL_OP_DOMAIN_CREATE && h.op != XLCTL_OP_DOMAIN_SET_STATE)
         r->len = 0;
     r->hdr.len = r->len;
 }

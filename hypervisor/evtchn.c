@@ -464,6 +464,37 @@ void evtchn_reset(struct domain *d)
     }
 }
 
+int evtchn_restore_port(struct domain *d, uint32_t port, uint8_t state, uint32_t notify_vcpu,
+                        uint32_t remote_dom, uint32_t virq)
+{
+    if (!port_valid(port) || !vcpu_exists(d, notify_vcpu) || remote_dom > DOMID_FIRST_RESERVED)
+        return -EINVAL;
+    if (state == EVTCHNSTAT_virq && (virq >= NR_VIRQS || !evtchn_virq_is_per_vcpu(virq)))
+        return -EINVAL;
+    if (state != EVTCHNSTAT_unbound && state != EVTCHNSTAT_interdomain &&
+        state != EVTCHNSTAT_virq && state != EVTCHNSTAT_ipi)
+        return -EINVAL;
+    struct evtchn_table *t = d->evtchn;
+    int rc = 0;
+    pthread_mutex_lock(&t->lock);
+    if (t->port[port].state != EVTCHNSTAT_closed ||
+        (state == EVTCHNSTAT_virq && t->virq_port[notify_vcpu][virq])) {
+        rc = -EINVAL;
+    } else {
+        uint8_t st = state == EVTCHNSTAT_interdomain ? EVTCHNSTAT_unbound : state;
+        struct evtchn *c = init_port(t, port, st, -1, 0);
+        c->notify_vcpu = (uint16_t)notify_vcpu;
+        if (st == EVTCHNSTAT_unbound)
+            c->remote_dom = (uint16_t)remote_dom;
+        if (st == EVTCHNSTAT_virq) {
+            c->virq = virq;
+            t->virq_port[notify_vcpu][virq] = (uint16_t)port;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
 void evtchn_destroy(struct domain *d)
 {
     if (!d->evtchn)

@@ -60,6 +60,15 @@ int evtchn_bind_vcpu(struct domain *d, uint32_t port, uint32_t vcpu);
 int evtchn_unmask(struct domain *d, uint32_t port);
 void evtchn_reset(struct domain *d);
 
+/*
+ * Restore (domstate): re-creates one saved guest port under its number in
+ * a domain whose ports are all closed. An interdomain port comes back
+ * unbound, reserved for its old peer, which binds it again. 0, or -EINVAL
+ * (bad port, state, vCPU or VIRQ; port in use).
+ */
+int evtchn_restore_port(struct domain *d, uint32_t port, uint8_t state, uint32_t notify_vcpu,
+                        uint32_t remote_dom, uint32_t virq);
+
 /* Raises a VIRQ on a vCPU if the guest bound it (timer, debug, console). */
 void evtchn_raise_virq(struct domain *d, uint32_t vcpu, uint32_t virq);
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -59,15 +60,22 @@ void guest_mem_destroy(struct guest_mem *m)
     m->fd = -1;
 }
 
-static int set_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+static int set_slot_flags(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
+                          uint32_t flags)
 {
     struct kvm_userspace_memory_region r = {
         .slot = slot,
+        .flags = flags,
         .guest_phys_addr = gpa,
         .memory_size = size,
         .userspace_addr = (uint64_t)(uintptr_t)host,
     };
     return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+static int set_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
+{
+    return set_slot_flags(vm_fd, slot, gpa, size, host, 0);
 }
 
 int guest_mem_register(const struct guest_mem *m, int vm_fd)
@@ -102,4 +110,64 @@ bool guest_mem_is_ram(const struct guest_mem *m, uint64_t gpa)
 uint64_t guest_mem_ram_pages(const struct guest_mem *m)
 {
     return (m->low_bytes + m->high_bytes) / PAGE_SIZE;
+}
+
+/*
+ * Migration's pre-copy. Only the RAM slots are logged: the special pages
+ * and the hypervisor's pages are few, and the toolstack sends them all in
+ * the last round, since Dom0 writes them without KVM seeing it.
+ */
+int guest_mem_dirty_log(const struct guest_mem *m, int vm_fd, bool on)
+{
+    uint32_t flags = on ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+    int rc = set_slot_flags(vm_fd, 0, 0, m->low_bytes, m->base, flags);
+    if (rc == 0 && m->high_bytes)
+        rc = set_slot_flags(vm_fd, 1, XL_HIGHMEM_BASE, m->high_bytes, m->base + m->low_bytes,
+                            flags);
+    return rc;
+}
+
+static int fetch_slot(int vm_fd, uint32_t slot, uint64_t pages, uint64_t *bitmap, uint64_t first)
+{
+    size_t words = (size_t)((pages + 63) / 64);
+    uint64_t *log = calloc(words ? words : 1, sizeof(uint64_t));
+    if (!log)
+        return -ENOMEM;
+    struct kvm_dirty_log d = {.slot = slot, .dirty_bitmap = log};
+    int rc = ioctl(vm_fd, KVM_GET_DIRTY_LOG, &d) < 0 ? -errno : 0;
+    for (uint64_t w = 0; rc == 0 && w < words; w++) {
+        if (!log[w])
+            continue;
+        if (first % 64 == 0) {
+            bitmap[first / 64 + w] |= log[w];
+            continue;
+        }
+        for (unsigned b = 0; b < 64; b++) /* high RAM after an odd low RAM size */
+            if (log[w] >> b & 1) {
+                uint64_t i = first + w * 64 + b;
+                bitmap[i / 64] |= 1ull << (i % 64);
+            }
+    }
+    free(log);
+    return rc;
+}
+
+int guest_mem_dirty_fetch(const struct guest_mem *m, int vm_fd, uint64_t *bitmap)
+{
+    uint64_t low = m->low_bytes / PAGE_SIZE;
+    int rc = fetch_slot(vm_fd, 0, low, bitmap, 0);
+    if (rc == 0 && m->high_bytes)
+        rc = fetch_slot(vm_fd, 1, m->high_bytes / PAGE_SIZE, bitmap, low);
+    return rc;
+}
+
+uint64_t guest_mem_offset_gpa(const struct guest_mem *m, uint64_t off)
+{
+    if (off < m->low_bytes)
+        return off;
+    if (off < m->low_bytes + m->high_bytes)
+        return XL_HIGHMEM_BASE + (off - m->low_bytes);
+    if (off < m->special_off + SPECIAL_BYTES)
+        return SPECIAL_GPA + (off - m->special_off);
+    return UINT64_MAX;
 }

@@ -44,6 +44,17 @@ void guest_mem_destroy(struct guest_mem *m);
 /* Registers the regions as KVM memslots of vm_fd. 0 or -errno. */
 int guest_mem_register(const struct guest_mem *m, int vm_fd);
 
+/* KVM dirty logging of the RAM memslots (low and high RAM) on or off.
+ * 0 or -errno. */
+int guest_mem_dirty_log(const struct guest_mem *m, int vm_fd, bool on);
+/* ORs the RAM pages written since the last call (or since logging went
+ * on) into bitmap, bit i = RAM page i in fd order, and clears KVM's log.
+ * bitmap holds guest_mem_ram_pages() bits. 0 or -errno. */
+int guest_mem_dirty_fetch(const struct guest_mem *m, int vm_fd, uint64_t *bitmap);
+/* The GPA of fd offset off, or UINT64_MAX if off is past RAM and the
+ * special pages. */
+uint64_t guest_mem_offset_gpa(const struct guest_mem *m, uint64_t off);
+
 /* Host pointer to [gpa, gpa+len) if it lies wholly inside one region
  * (RAM or special pages), else NULL. len may be 0. */
 void *guest_mem_gpa(const struct guest_mem *m, uint64_t gpa, uint64_t len);

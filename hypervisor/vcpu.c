@@ -105,6 +105,8 @@ void vcpu_raise_upcall(struct vcpu *v)
 {
     struct domain *d = v->dom;
     uint8_t vector = v->upcall_vector;
+    if (__atomic_load_n(&v->upcall_held, __ATOMIC_ACQUIRE))
+        return; /* raised again when the hold ends (vcpu_release_upcalls) */
     if (vector) {
         struct kvm_msi msi = {.address_lo = 0xfee00000u | (v->id << 12), .data = vector};
         if (ioctl(d->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
@@ -286,6 +288,14 @@ int vcpu_set_hvm_context(struct vcpu *v, const struct vcpu_hvm_context *ctx)
 
 /* ---- exits ------------------------------------------------------------ */
 
+void vcpu_release_upcalls(struct vcpu *v)
+{
+    if (!__atomic_exchange_n(&v->upcall_held, false, __ATOMIC_ACQ_REL))
+        return;
+    if (__atomic_load_n(&v->vcpu_info->evtchn_upcall_pending, __ATOMIC_ACQUIRE))
+        vcpu_raise_upcall(v);
+}
+
 static void hypercall(struct vcpu *v)
 {
     struct kvm_regs *r = &v->run->s.regs.regs;
@@ -304,6 +314,8 @@ static void hypercall(struct vcpu *v)
     }
     uint64_t nr = long_mode ? r->rax : (uint32_t)r->rax;
     long ret = hypercall_dispatch(&c, nr, args);
+    if (__builtin_expect(v->upcall_held, 0))
+        vcpu_release_upcalls(v);
     r->rax = long_mode ? (uint64_t)ret : (uint32_t)ret;
     v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 }

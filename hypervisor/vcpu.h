@@ -37,6 +37,8 @@ struct vcpu {
     int64_t tsc_offset;          /* guest TSC - host TSC */
     int timer_fd[2];             /* VCPU_TIMER_*, owned by vtime.c */
     bool callback_pending;       /* ExtINT callback to inject before KVM_RUN */
+    bool upcall_held;            /* restored on kvm_pvm: no upcall until the guest's
+                                    first hypercall (domstate.c says why) */
     /* Guarded by dom->lock: */
     bool online;              /* VCPUOP_is_up */
     bool initialised;         /* boot vCPU set, or VCPUOP_initialise done */
@@ -65,6 +67,9 @@ uint64_t vcpu_cpu_time_ns(struct vcpu *v); /* call with dom->lock held */
  * (HVM_PARAM_CALLBACK_IRQ type 2) as an ExtINT, which needs no EOI as on
  * Xen. Any thread. */
 void vcpu_raise_upcall(struct vcpu *v);
+
+/* Ends upcall_held and raises the upcall if one is pending. */
+void vcpu_release_upcalls(struct vcpu *v);
 
 /* SCHEDOP_block on the vCPU's own thread: unless an upcall is pending,
  * the vCPU halts in KVM until an interrupt arrives. */

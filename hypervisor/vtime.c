@@ -261,3 +261,25 @@ void vtime_set_periodic(struct vcpu *v, uint64_t period_ns)
 {
     arm(v->timer_fd[VCPU_TIMER_PERIODIC], period_ns ? vtime_now_ns() + period_ns : 0, period_ns);
 }
+
+static uint64_t ts_ns(const struct timespec *t)
+{
+    return (uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec;
+}
+
+void vtime_get_timers(struct vcpu *v, uint64_t *singleshot_left_ns, uint64_t *period_ns)
+{
+    struct itimerspec its;
+    *singleshot_left_ns = *period_ns = 0;
+    if (timerfd_gettime(v->timer_fd[VCPU_TIMER_SINGLESHOT], &its) == 0) {
+        uint64_t left = ts_ns(&its.it_value);
+        uint64_t pending = 0;
+        /* Fired but not yet consumed by the timer thread: due now. */
+        if (!left && read(v->timer_fd[VCPU_TIMER_SINGLESHOT], &pending, sizeof(pending)) ==
+                         sizeof(pending))
+            left = 1;
+        *singleshot_left_ns = left;
+    }
+    if (timerfd_gettime(v->timer_fd[VCPU_TIMER_PERIODIC], &its) == 0)
+        *period_ns = ts_ns(&its.it_interval);
+}

@@ -31,6 +31,10 @@ void vtime_set_singleshot(struct vcpu *v, uint64_t deadline_ns);
 /* Period in ns; 0 stops. */
 void vtime_set_periodic(struct vcpu *v, uint64_t period_ns);
 
+/* For save: time left on the single-shot timer (0: not armed) and the
+ * periodic timer's period (0: none). */
+void vtime_get_timers(struct vcpu *v, uint64_t *singleshot_left_ns, uint64_t *period_ns);
+
 /* Rewrites v's vcpu_time_info (version protocol) and the wall clock. */
 void vtime_update_pvclock(struct vcpu *v);
 void vtime_update_wallclock(struct domain *d);

@@ -90,11 +90,13 @@ static void write_nodes(struct tx *t, const struct xl_domain_config *cfg,
     static const char *const guest_rw[] = {"data", "drivers", "feature", "attr", "error",
                                            "control/shutdown", "control/feature-poweroff",
                                            "control/feature-reboot", "control/feature-suspend",
-                                           "device"};
+                                           "device", "device/suspend/event-channel"};
     char path[128];
     for (size_t i = 0; i < sizeof(guest_rw) / sizeof(guest_rw[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dom, guest_rw[i]);
         put(t, "", "%s", path);
+        /* device/ is the toolstack's; its suspend/event-channel (as libxl
+         * makes it) is where the guest names its suspend channel. */
         perms(t, path, in->domid, strcmp(guest_rw[i], "device") != 0);
     }
     snprintf(path, sizeof(path), "/vm/%s", uuid);

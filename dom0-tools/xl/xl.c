@@ -66,6 +66,24 @@ static const struct xl_command commands[] = {
     {"help", main_help, "Print help for xl or for one command", "[COMMAND | --man PAGE]",
      "  --man xl.1 | xl.cfg.5   print that manual page (roff), made from the same\n"
      "                         tables as this help; `man -l` renders it\n"},
+    {"save", main_save, "Save a domain's state to a file, to restore later",
+     "[-p] DOMAIN FILE",
+     "  -p           leave the domain paused after saving (default: destroy it)\n"
+     "  The image holds the domain's config, vCPUs, memory (zero pages left\n"
+     "  out), hypervisor state and xenstore entries (docs/save-format.md).\n"},
+    {"restore", main_restore, "Restore a domain from a saved image", "[-p] FILE",
+     "  -p           leave the domain paused after restoring\n"
+     "  The domain comes back under its saved name with a new domain id.\n"},
+    {"migrate", main_migrate, "Move a running domain to another host",
+     "DOMAIN HOST[:PORT]",
+     "  The other host runs `xl migrate-receive`; storage must be shared.\n"
+     "  PORT defaults to 8002. Pre-copies memory while the domain runs.\n"},
+    {"migrate-receive", main_migrate_receive, "Receive one domain from `xl migrate`",
+     "[-p PORT] [-a ADDR]",
+     "  -p PORT      TCP port to listen on (default 8002)\n"
+     "  -a ADDR      address to listen on (default 0.0.0.0)\n"
+     "  Accepts one migration, runs the domain, and exits.\n"},
+    {"help", main_help, "Print help for xl or for one command", "[COMMAND]", ""},
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

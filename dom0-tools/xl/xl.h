@@ -63,5 +63,9 @@ int main_network_detach(int argc, char **argv);
 int main_network_list(int argc, char **argv);
 int main_trace(int argc, char **argv);
 int main_trace_report(int argc, char **argv);
+int main_save(int argc, char **argv);
+int main_restore(int argc, char **argv);
+int main_migrate(int argc, char **argv);
+int main_migrate_receive(int argc, char **argv);
 
 #endif

@@ -23,6 +23,12 @@ int app_evtchn_peer(void);
 int app_xenstore_test(void);
 int app_threads(void);
 int app_evil(void);
+int app_counter(void);
+int app_dirtier(void);
+int app_netserve(void);
+int app_netping(void);
+int app_netbench(void);
+int app_net_evil(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -42,6 +48,12 @@ static const struct guest_app apps[] = {
     {"echo-console", "answer each line typed on the console (lines=N idle_s=S echo=0|1)", app_echo_console},
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
     {"evil", "the hostile guest: hundreds of attacks, each checked (victim=D only=FAMILY)", app_evil},
+    {"counter", "print \"count N\" every interval_ms=100, surviving save/restore and migration", app_counter},
+    {"dirtier", "the counter, plus mib=M MiB filled and rate=R MiB/s rewritten (migration load)", app_dirtier},
+    {"netserve", "answer pings and echo UDP port 7 on vif 0 (secs=S)", app_netserve},
+    {"netping", "ping ping=IP count=N times and report the RTT (interval_ms, size, linger_s)", app_netping},
+    {"netbench", "UDP stream between guests: mode=send peer=IP | mode=recv (frame=F secs=S)", app_netbench},
+    {"net-evil", "post malformed netif tx requests (rounds=N ring=1) and count the errors", app_net_evil},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 

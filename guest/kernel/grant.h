@@ -17,7 +17,7 @@
 
 #include "xenolith/xen.h"
 
-#define GRANT_FRAMES 4u      /* 2048 refs */
+#define GRANT_FRAMES 8u      /* 4096 refs: netfront keeps 514 per queue */
 #define GRANT_REFS   (GRANT_FRAMES * 4096u / sizeof(grant_entry_v1_t))
 
 extern grant_entry_v1_t *grant_table;

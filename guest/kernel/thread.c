@@ -27,6 +27,7 @@ struct thread {
 static struct thread threads[THREAD_MAX + 1]; /* 0 = the scheduler */
 static uint8_t stacks[THREAD_MAX + 1][STACK_SIZE] __attribute__((aligned(16)));
 static int current;
+static volatile int wake_pending; /* thread_wake() since the last scan */
 
 /* switch_stack(&old_rsp, new_rsp): callee-saved registers and the return
  * address stay on each stack; nothing else needs saving between calls. */
@@ -97,6 +98,14 @@ void thread_sleep_ns(uint64_t ns)
     switch_to(0);
 }
 
+void thread_wake(int id)
+{
+    if (id > 0 && id <= THREAD_MAX && threads[id].state == SLEEPING) {
+        threads[id].wake_ns = 0;
+        wake_pending = 1;
+    }
+}
+
 /* Round-robin over runnable threads; when none is, idle until the
  * earliest sleeper is due. Returns when all have finished. */
 void thread_run_all(void)
@@ -104,6 +113,7 @@ void thread_run_all(void)
     int last = 0;
     for (;;) {
         bool any = false;
+        wake_pending = 0;
         uint64_t now = time_now_ns(), earliest = UINT64_MAX;
         for (int k = 1; k <= THREAD_MAX; k++) {
             int i = (last + k - 1) % THREAD_MAX + 1;
@@ -121,7 +131,7 @@ void thread_run_all(void)
         }
         if (!any)
             return;
-        wait_flag_until(0, earliest);
+        wait_flag_until(&wake_pending, earliest);
     next:;
     }
 }

@@ -16,6 +16,9 @@ int thread_create(const char *name, void (*fn)(void *), void *arg);
 void thread_yield(void);
 /* Sleeps this thread for ns; others run meanwhile. */
 void thread_sleep_ns(uint64_t ns);
+/* Makes a sleeping thread runnable now. Callable from an event handler
+ * (interrupt context): the scheduler's idle wait ends at once. */
+void thread_wake(int id);
 /* Runs threads until every one has returned. */
 void thread_run_all(void);
 int thread_self(void);

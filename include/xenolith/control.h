@@ -138,6 +138,33 @@ enum xlctl_op {
      * per-vCPU VIRQ, -EEXIST when Dom0 has bound it already.
      */
     XLCTL_OP_EVTCHN_BIND_VIRQ = 21,
+    /*
+     * Save, restore and migration (docs/save-format.md). The state blob
+     * is include/xenolith/domstate.h.
+     * GET_STATE  IN: xlctl_domid. OUT: the blob. The domain must not run:
+     *            paused, or shut down with SHUTDOWN_suspend (-EBUSY).
+     * SET_STATE  IN: xlctl_domid + the blob. A domain that has never run (-EBUSY) and
+     *            has the blob's vCPU count (-EINVAL) takes the blob's vCPU
+     *            registers, timers, event channels, grant-table size,
+     *            physmap and HVM params; it stays paused. Its memory must
+     *            be loaded first (the physmap moves pages). -EINVAL for a
+     *            malformed blob, with nothing applied; a refusal's reason
+     *            comes back as the payload (a NUL-terminated line).
+     * RESUME     IN: xlctl_domid. A domain shut down with SHUTDOWN_suspend
+     *            goes back to paused, its SCHEDOP_shutdown returning 1
+     *            ("cancelled": same domain, connections intact), as Xen's
+     *            xc_domain_resume(fast). -EINVAL if not suspended.
+     * DIRTY_LOG  IN: xlctl_dirty_log. ENABLE / DISABLE KVM dirty logging
+     *            of the domain's RAM; FETCH answers a bitmap of RAM pages
+     *            written since the last FETCH (or ENABLE), bit i = page i
+     *            of the memory fd (low RAM, then high RAM), and clears it.
+     *            -E2BIG when the bitmap passes XLCTL_MAX_PAYLOAD,
+     *            -ENOTSUP when KVM refuses dirty logging.
+     */
+    XLCTL_OP_DOMAIN_GET_STATE = 22,
+    XLCTL_OP_DOMAIN_SET_STATE = 23,
+    XLCTL_OP_DOMAIN_RESUME = 24,
+    XLCTL_OP_DOMAIN_DIRTY_LOG = 25,
     XLCTL_OP_COUNT
 };
 
@@ -320,6 +347,17 @@ struct xlctl_dominfo {
 struct xlctl_domain_wait {
     uint32_t domid;
     uint32_t pad;
+};
+
+enum xlctl_dirty_log_op {
+    XLCTL_DIRTY_ENABLE = 1,
+    XLCTL_DIRTY_DISABLE = 2,
+    XLCTL_DIRTY_FETCH = 3,
+};
+
+struct xlctl_dirty_log {
+    uint32_t domid;
+    uint32_t op;              /* enum xlctl_dirty_log_op */
 };
 
 struct xlctl_hvm_param {

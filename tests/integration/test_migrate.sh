@@ -1,0 +1,53 @@
+# test_migrate.sh - xl migrate between two stacks on this machine (two run
+# directories), with app=counter as the witness.
+
+# A second stack in $WORK/run2; commands for it through on2.
+start_stack2() {
+    mkdir -p "$WORK/run2"
+    XENOLITH_RUNDIR=$WORK/run2 "$XENOLITH" start >/dev/null 2>&1
+}
+on2() { XENOLITH_RUNDIR=$WORK/run2 XENSTORED_PATH=$WORK/run2/xenstored.sock "$@"; }
+stop_stack2() { on2 "$XENOLITH" stop >/dev/null 2>&1; }
+
+test_migrated_counter_continues_on_the_target_and_leaves_the_source() {
+    local cfg port=$((20000 + RANDOM % 20000)) out at
+    start_stack2 || { fail "second stack did not start"; return 1; }
+    cfg=$(guest_cfg mig1 "app=counter")
+    "$XL" create "$cfg" >/dev/null
+    wait_console mig1 "^count 5$" || { stop_stack2; return 1; }
+    on2 "$XL" migrate-receive -a 127.0.0.1 -p $port >"$WORK/recv.out" 2>&1 &
+    sleep 0.3
+    out=$("$XL" migrate mig1 127.0.0.1:$port 2>&1) || { fail "migrate: $out"; stop_stack2; return 1; }
+    wait
+    grep -qE "downtime [0-9.]+ ms" <<<"$out" || { fail "no downtime in: $out"; stop_stack2; return 1; }
+    [ "$(state_of mig1)" = gone ] || { fail "source domain still there"; stop_stack2; return 1; }
+    at=$(grep -oE '^count [0-9]+$' "$(console_log mig1)" | tail -1 | awk '{print $2}')
+    local log2=$WORK/run2/log/console/guest-mig1.log deadline=$((SECONDS + 10)) ok=
+    while [ $SECONDS -le $deadline ]; do
+        grep -qx "count $((at + 5))" "$log2" 2>/dev/null && { ok=1; break; }
+        sleep 0.1
+    done
+    stop_stack2
+    [ -n "$ok" ] || { fail "target never counted to $((at + 5)) (from $at)"; return 1; }
+    grep -q "^counter: resumed as domain" "$log2" || fail "guest was not told it resumed"
+}
+
+test_migration_to_a_failing_target_leaves_the_source_running() {
+    local cfg at port=$((20000 + RANDOM % 20000))
+    cfg=$(guest_cfg mig2 "app=counter")
+    "$XL" create "$cfg" >/dev/null
+    wait_console mig2 "^count 3$" || return 1
+    # Nobody listens: refused at once.
+    expect_fail "Connection refused" "$XL" migrate mig2 127.0.0.1:$port || return 1
+    # A target that takes the stream and drops it half way.
+    python3 -c "
+import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(1); c,_=s.accept(); c.recv(100000); c.close()" &
+    sleep 1.5
+    expect_fail "not migrated (it still runs here)" "$XL" migrate mig2 127.0.0.1:$port || return 1
+    wait
+    wait_state mig2 '^r' || return 1
+    at=$(grep -oE '^count [0-9]+$' "$(console_log mig2)" | tail -1 | awk '{print $2}')
+    wait_console mig2 "^count $((at + 3))$" || return 1
+    "$XL" destroy mig2
+}
