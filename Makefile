@@ -234,10 +234,11 @@ FUZZ_LIBS_device_spec := lib/libdom0.a
 FUZZ_LIBS_elf         := lib/libdom0.a
 FUZZ_LIBS_hypercall   := lib/libhv.a lib/libdom0.a lib/libxenolith-xenstore.a
 FUZZ_LIBS_control     := lib/libhv.a lib/libdom0.a lib/libxenolith-xenstore.a
+FUZZ_LIBS_netif       := lib/libnetback.a
 fuzz-bins:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-gnu-variable-sized-type-not-at-end" \
 		$(FUZZ_BINS)
-$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%/fuzz.c $(HOST_LIBS) $(XS_LIBS) $(wildcard tests/fuzz/*.h tests/unit/hypervisor/*.h) | deps
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%/fuzz.c $(HOST_LIBS) $(XS_LIBS) $(BACKENDS:%=$(BUILD)/lib/lib%.a) $(wildcard tests/fuzz/*.h tests/unit/hypervisor/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -fsanitize=fuzzer -Itests/unit -Ixenstore/xenstored -o $@ $< \
 		$(addprefix $(BUILD)/,$(FUZZ_LIBS_$*)) $(HOST_LDFLAGS) -lyajl
