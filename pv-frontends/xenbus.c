@@ -85,6 +85,18 @@ int xenbus_init(void)
     return 0;
 }
 
+bool xenbus_server_attached(void)
+{
+    return ring && __atomic_load_n(&ring->server_features, __ATOMIC_ACQUIRE) != 0;
+}
+
+bool xenbus_watch_events_waiting(void)
+{
+    if (!ring || broken || __atomic_load_n(&lock, __ATOMIC_ACQUIRE))
+        return false;
+    return __atomic_load_n(&ring->rsp_prod, __ATOMIC_ACQUIRE) != ring->rsp_cons || nwatches > 0;
+}
+
 /* Waits for xenstored's next event, or the deadline. The caller cleared
  * `kicked` before it last looked at the ring, so no event is missed. */
 static int wait_ring(uint64_t deadline)

@@ -721,6 +721,17 @@ static int set_vcpus(struct parse *ps, const struct cfg_key *k, const struct val
     return 0;
 }
 
+static int set_maxvcpus(struct parse *ps, const struct cfg_key *k, const struct value *v)
+{
+    struct shown sh;
+
+    if (v->num < 1 || v->num > XLCTL_MAX_VCPUS)
+        return fail(ps, v->line, "%s: %s is out of range (1..%u)", k->name,
+                    show(&sh, v->text, v->len), XLCTL_MAX_VCPUS);
+    ps->cfg.max_vcpus = (uint32_t)v->num;
+    return 0;
+}
+
 static int set_max_grant_frames(struct parse *ps, const struct cfg_key *k, const struct value *v)
 {
     struct shown sh;
@@ -875,6 +886,7 @@ static const struct cfg_key keys[] = {
     { "type",        TAKES_STRING, "quoted type",     set_type },
     { "memory",      TAKES_NUMBER, "number of MiB",   set_memory },
     { "vcpus",       TAKES_NUMBER, "number of vCPUs", set_vcpus },
+    { "maxvcpus",    TAKES_NUMBER, "number of vCPUs", set_maxvcpus },
     { "kernel",      TAKES_STRING, "quoted path",     set_kernel },
     { "cmdline",     TAKES_STRING, "quoted string",   set_cmdline },
     { "root",        TAKES_STRING, "quoted string",   set_root },
@@ -888,7 +900,7 @@ static const struct cfg_key keys[] = {
     { "vif",         TAKES_STRING_LIST, "list of quoted vif specs",  set_vif },
 
     /* Guest type, CPUs, memory, actions. */
-    LATER("builder"), LATER("pvh"), LATER("pool"), LATER("maxvcpus"), LATER("cpus"),
+    LATER("builder"), LATER("pvh"), LATER("pool"), LATER("cpus"),
     LATER("cpus_soft"), LATER("cpu_weight"), LATER("cap"), LATER("maxmem"), LATER("vnuma"),
     LATER("on_watchdog"), LATER("on_soft_reset"),
     /* Boot. */
@@ -1055,6 +1067,9 @@ static int parse_finish(struct parse *ps, const char *source)
         return fail(ps, 0, "missing required key 'name'");
     if (!ps->has_kernel)
         return fail(ps, 0, "missing required key 'kernel'");
+    if (ps->cfg.max_vcpus && ps->cfg.max_vcpus < ps->cfg.vcpus)
+        return fail(ps, 0, "maxvcpus (%u) is less than vcpus (%u)", ps->cfg.max_vcpus,
+                    ps->cfg.vcpus);
 
     /* As xl: cmdline wins; else "root=<root> <extra>", "root=<root>" or "<extra>". */
     if (ps->has_cmdline || (!ps->has_root && !ps->has_extra))
