@@ -193,7 +193,7 @@ static int write_file(const char *dir, const char *name, const char *value, char
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     /* O_CREAT only matters for unit tests' plain directories: cgroupfs
      * has every file already. */
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT, 0644);
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
     int err = 0;
     if (fd < 0)
         err = errno;
