@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define XLCTL_MAGIC        0x54434c58u /* "XLCT" little-endian */
-#define XLCTL_VERSION      1u
+#define XLCTL_VERSION      2u  /* 2: dominfo grew (vcpus_online, max/built memory) */
 #define XLCTL_MAX_PAYLOAD  (256u * 1024u)
 #define XLCTL_SOCKET_NAME  "xenolith.sock"
 #define XLCTL_NAME_MAX     64u  /* domain name buffer, NUL included */
