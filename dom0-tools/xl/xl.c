@@ -77,12 +77,13 @@ static const struct xl_command commands[] = {
      "  Applied to the domain's vCPU threads through a CPU cgroup of their own\n"
      "  (v2 cpu.weight / cpu.max, else v1 cpu.shares / cpu.cfs_quota_us); where the\n"
      "  daemon may use neither, setting fails and says why.\n"},
-    {"top", main_top, "Monitor a host and the domains in real time", "[-b] [-i N] [-d SECONDS]",
+    {"top", main_top, "Monitor a host and the domains in real time", "[-b] [-f] [-i N] [-d SECONDS]",
      "  Columns as xentop: NAME STATE CPU(sec) CPU(%) MEM(k) MEM(%) MAXMEM(k) MAXMEM(%)\n"
      "  VCPUS NETS NETTX(k) NETRX(k) VBDS VBD_OO VBD_RD VBD_WR VBD_RSECT VBD_WSECT.\n"
      "  -b           batch: plain text, no terminal control, no keys\n"
      "  -i N         N updates, then exit (batch default: 1)\n"
      "  -d SECONDS   between updates (default 3; fractions allowed)\n"
+     "  -f           full domain names (else cut at 10 characters, as xentop)\n"
      "  Interactive: q quits. Block and network counters come from the backends'\n"
      "  statistics in xenstore (docs/xl.md), 0 where none are published.\n"},
     {"pause", main_pause, "Pause execution of a domain", "DOMAIN", ""},
