@@ -99,7 +99,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
 HOST_LIBS := $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
-$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) | deps
+$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) $(wildcard tests/unit/hypervisor/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(HOST_LIBS) \
 		$(HOST_LDFLAGS) -lcmocka -lyajl

@@ -29,6 +29,7 @@ int app_netserve(void);
 int app_netping(void);
 int app_netbench(void);
 int app_net_evil(void);
+int app_idle(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -40,6 +41,7 @@ static const struct guest_app apps[] = {
     {"evtchn-selftest", "check every event-channel op and misuse against Xen's rules", app_evtchn_selftest},
     {"smp", "bring up every vCPU and bounce ipis=N IPIs between vCPU 0 and 1", app_smp},
     {"evtchn-peer", "guest-to-guest channel set up through xenstore (role=ping|pong count=N)", app_evtchn_peer},
+    {"idle", "wait for xl shutdown/reboot/vcpu-set/mem-set (touch=1 heartbeat_ms=N crash_ms=N)", app_idle},
     {"threads", "cooperative threads sleeping and yielding on the guest clock", app_threads},
     {"xenstore-test", "the guest's xenstore client over its ring", app_xenstore_test},
     {"evtchn-echo", "offer a channel to Dom0 and echo count=N notifications", app_evtchn_echo},
