@@ -113,7 +113,8 @@ static void init_page_pool(const struct start_info *si)
 void kernel_main(struct start_info *si, uint64_t flags)
 {
     boot.kvm_pvm = flags & XL_BOOT_FLAG_KVM_PVM;
-    struct percpu *c = this_cpu();
+    struct percpu *c = cpu_of(0); /* the stack we run on (head.S) */
+    c->self = c;
     c->id = 0;
     c->pvcs = pvcs_pages;
     c->online = 1;
