@@ -337,7 +337,9 @@ int xenbus_transact(xenbus_transaction_fn fn, void *arg)
     return -EAGAIN;
 }
 
-int xenbus_reconnect(void)
+/* The handshake; the callbacks stay registered here when keep_callbacks
+ * (their watches are gone in xenstored either way). */
+static int reset_ring(bool keep_callbacks)
 {
     if (!ring)
         return -ENOSYS;
@@ -360,10 +362,37 @@ int xenbus_reconnect(void)
     }
     if (rc == 0) {
         nwatches = 0; /* their watches are gone; so are queued events */
-        ncallbacks = 0; /* and the callbacks that waited on them */
+        if (!keep_callbacks)
+            ncallbacks = 0; /* and the callbacks that waited on them */
         broken = false;
     }
     drop_lock();
+    return rc;
+}
+
+int xenbus_reconnect(void)
+{
+    return reset_ring(false);
+}
+
+/* As Linux's xs_resume: the same watches again, on the fresh connection.
+ * Their initial firing tells each client to look at its nodes anew. */
+int xenbus_resume(void)
+{
+    int rc = reset_ring(true);
+    for (unsigned i = 0; rc == 0; i++) {
+        char path[sizeof(callbacks[0].path)], token[sizeof(callbacks[0].token)];
+        take_lock();
+        bool more = i < ncallbacks;
+        if (more) {
+            memcpy(path, callbacks[i].path, sizeof(path));
+            memcpy(token, callbacks[i].token, sizeof(token));
+        }
+        drop_lock();
+        if (!more)
+            break;
+        rc = xenbus_watch(path, token);
+    }
     return rc;
 }
 
