@@ -39,6 +39,7 @@ EVTCHN_RUNS=3 EVTCHN_ITERS=20000      # evtchn_roundtrip_dom0
 JITTER_TICKS=2000                     # timer_jitter
 GNTTAB_PAGES=64 GNTTAB_ITERS=2000 GNTTAB_REPS=5 # grant_map_unmap_rate(_batch32)
 XS_ITERS=2000                       # xenstore_*: requests per client per figure
+XS_GUEST_OPS=5000 XS_GUEST_RUNS=3   # xenstore_guest_*: requests per figure, guests
 GUEST_TIMEOUT_S=20                  # a guest must report within this
 POLL_S=0.001                        # console-log poll interval (~1.1 ms in practice)
 
@@ -333,6 +334,31 @@ measure_xenstore() {
     done <<<"$out"
 }
 
+# A guest's xenbus over its ring (app=xenstore-test bench=N): N READs of a
+# 64-byte value, then N WRITEs of one, one request at a time. The figure is
+# the median of XS_GUEST_RUNS guests' rates. No limit is measured for it.
+measure_xenstore_guest() {
+    local i name r w reads=() writes=()
+    for ((i = 1; i <= XS_GUEST_RUNS; i++)); do
+        name=xsbench$i
+        create_guest xenstore_guest "$name" "app=xenstore-test bench=$XS_GUEST_OPS"
+        wait_console xenstore_guest "$name" '^xenstore-bench: write [0-9]+ ops in [0-9]+ us, [0-9]+ ops/s$'
+        w=$(echo "$LINE" | sed -n 's/.* us, \([0-9]*\) ops\/s$/\1/p')
+        r=$(sed -n 's/^xenstore-bench: read [0-9]* ops in [0-9]* us, \([0-9]*\) ops\/s$/\1/p' \
+            "$XENOLITH_RUNDIR/log/console/guest-$name.log")
+        is_number xenstore_guest_read_ops "$r" "the read rate of $name"
+        is_number xenstore_guest_write_ops "$w" "the write rate of $name"
+        reads+=("$r")
+        writes+=("$w")
+        wait_gone xenstore_guest "$name"
+    done
+    echo "xenstore_guest: read ops/s ${reads[*]}; write ops/s ${writes[*]}"
+    record xenstore_guest_read_ops "$(printf '%s\n' "${reads[@]}" | median)" ops/s null - \
+        "median of $XS_GUEST_RUNS guests x $XS_GUEST_OPS READs over the ring (app=xenstore-test bench)"
+    record xenstore_guest_write_ops "$(printf '%s\n' "${writes[@]}" | median)" ops/s null - \
+        "median of $XS_GUEST_RUNS guests x $XS_GUEST_OPS WRITEs over the ring (app=xenstore-test bench)"
+}
+
 # ---- output
 
 print_table() {
@@ -397,6 +423,7 @@ main() {
     measure_timer_jitter
     measure_grant_map_unmap_rate
     measure_xenstore
+    measure_xenstore_guest
 
     print_table
     write_json

@@ -4,7 +4,9 @@
  * round trip with the same message sizes against a single-threaded epoll
  * echo server (xenstored is one epoll thread too), measured in the same run.
  *
- * Usage: xenstore_bench [--iters N] (XENSTORED_PATH names the daemon)
+ * Usage: xenstore_bench [--iters N] [--clients N] [--only read|write|dir|txn|watch]
+ * (XENSTORED_PATH names the daemon; --clients and --only narrow the run to
+ * one client count or one figure, for profiling one path at a time)
  * Prints one line per figure and client count:
  *   <figure>_c<clients> <value> <limit>
  * ops/s for read/write/dir/txn (a txn is START, 10 WRITEs, END), us for
@@ -13,6 +15,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,8 @@
 #define HDR 16
 
 static int iters = 2000;
+static int only_clients;       /* 0: 1 and 8 */
+static const char *only;       /* NULL: every figure */
 static char value[VALUE_LEN];
 
 static double now_s(void)
@@ -303,6 +308,11 @@ static double unix_rate(int nclients, size_t req, size_t rsp, long rounds)
 
 /* ---- main ---------------------------------------------------------------------------- */
 
+static bool want(const char *figure)
+{
+    return !only || strcmp(only, figure) == 0;
+}
+
 static void setup(struct xs_handle *h)
 {
     char path[64];
@@ -327,13 +337,22 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc)
             iters = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc)
+            only_clients = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: xenstore_bench [--iters N]\n");
+            fprintf(stderr, "usage: xenstore_bench [--iters N] [--clients N] "
+                            "[--only read|write|dir|txn|watch]\n");
             return 2;
         }
     }
     if (iters < 8)
         iters = 8;
+    if (only_clients < 0 || only_clients > MAX_CLIENTS) {
+        fprintf(stderr, "xenstore_bench: --clients: 1 to %d\n", MAX_CLIENTS);
+        return 2;
+    }
     memset(value, 'v', sizeof(value));
     struct xs_handle *hs[MAX_CLIENTS], *ws[MAX_CLIENTS];
     for (int i = 0; i < MAX_CLIENTS; i++)
@@ -350,22 +369,30 @@ int main(int argc, char **argv)
 
     static const int counts[] = {1, 8};
     for (size_t k = 0; k < 2; k++) {
-        int n = counts[k];
+        int n = only_clients ? only_clients : counts[k];
         long rounds = iters;
-        printf("xenstore_read_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_READ),
-               unix_rate(n, read_req, read_rsp, rounds));
-        printf("xenstore_write_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_WRITE),
-               unix_rate(n, write_req, write_rsp, rounds));
-        printf("xenstore_dir_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_DIR),
-               unix_rate(n, dir_req, dir_rsp, rounds));
+        if (want("read"))
+            printf("xenstore_read_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_READ),
+                   unix_rate(n, read_req, read_rsp, rounds));
+        if (want("write"))
+            printf("xenstore_write_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_WRITE),
+                   unix_rate(n, write_req, write_rsp, rounds));
+        if (want("dir"))
+            printf("xenstore_dir_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_DIR),
+                   unix_rate(n, dir_req, dir_rsp, rounds));
         /* A transaction is TXN_WRITES + 2 round trips. */
-        printf("xenstore_txn_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_TXN),
-               unix_rate(n, write_req, write_rsp, rounds) / (TXN_WRITES + 2));
+        if (want("txn"))
+            printf("xenstore_txn_ops_c%d %.0f %.0f\n", n, xs_rate(hs, n, OP_TXN),
+                   unix_rate(n, write_req, write_rsp, rounds) / (TXN_WRITES + 2));
         /* The limit of a write then an event: a write-sized round trip. */
-        double lat = xs_watch_latency(hs, ws, n);
-        printf("xenstore_watch_latency_us_c%d %.1f %.1f\n", n, lat,
-               1e6 * n / unix_rate(n, write_req, write_rsp, rounds));
+        if (want("watch")) {
+            double lat = xs_watch_latency(hs, ws, n);
+            printf("xenstore_watch_latency_us_c%d %.1f %.1f\n", n, lat,
+                   1e6 * n / unix_rate(n, write_req, write_rsp, rounds));
+        }
         fflush(stdout);
+        if (only_clients)
+            break;
     }
     xs_rm(hs[0], XBT_NULL, "/bench");
     for (int i = 0; i < MAX_CLIENTS; i++) {

@@ -6,6 +6,11 @@
  * retried), has a watch callback run, and resets its ring with the
  * reconnect handshake.
  * One PASS/FAIL line each.
+ *
+ * With bench=N (make bench's xenstore_guest_{read,write}_ops) it runs
+ * nothing of the above: it writes data/bench, then times N READs of it
+ * and N WRITEs of a 64-byte value, one request on the ring at a time,
+ * and prints one line per figure (ops/s over the whole run).
  */
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
@@ -130,10 +135,48 @@ static void transaction_and_callback_checks(void)
     xenbus_rm("data/cb");
 }
 
+static int bench(uint64_t n)
+{
+    char value[65], buf[128];
+    memset(value, 'v', 64);
+    value[64] = '\0';
+    if (xenbus_write("data/bench", value) < 0) {
+        printf("xenstore-bench: cannot write data/bench\n");
+        return 1;
+    }
+    uint64_t t0 = time_now_ns();
+    for (uint64_t i = 0; i < n; i++)
+        if (xenbus_read("data/bench", buf, sizeof(buf)) != 64) {
+            printf("xenstore-bench: read %llu failed\n", (unsigned long long)i);
+            return 1;
+        }
+    uint64_t t1 = time_now_ns();
+    for (uint64_t i = 0; i < n; i++)
+        if (xenbus_write("data/bench", value) < 0) {
+            printf("xenstore-bench: write %llu failed\n", (unsigned long long)i);
+            return 1;
+        }
+    uint64_t t2 = time_now_ns();
+    printf("xenstore-bench: read %llu ops in %llu us, %llu ops/s\n", (unsigned long long)n,
+           (unsigned long long)((t1 - t0) / 1000), (unsigned long long)(n * 1000000000ull / (t1 - t0 + 1)));
+    printf("xenstore-bench: write %llu ops in %llu us, %llu ops/s\n", (unsigned long long)n,
+           (unsigned long long)((t2 - t1) / 1000), (unsigned long long)(n * 1000000000ull / (t2 - t1 + 1)));
+    xenbus_rm("data/bench");
+    return 0;
+}
+
 int app_xenstore_test(void)
 {
     char buf[256], path[128];
+    uint64_t bench_n = cmdline_u64("bench", 0);
     int rc = xenbus_init();
+    if (bench_n) {
+        if (rc < 0) {
+            printf("xenstore-bench: no xenbus ring\n");
+            return 1;
+        }
+        return bench(bench_n);
+    }
     check("xenbus ring from HVM params", rc == 0);
     if (rc < 0)
         return 1;

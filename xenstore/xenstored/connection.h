@@ -50,7 +50,8 @@ struct conn_ops {
     void (*release)(struct connection *c);
 };
 
-/* A reply or watch event waiting to be written. */
+/* A reply or watch event waiting to be written. hdr and payload are one
+ * run of bytes, written with one call (core.c asserts the layout). */
 struct outmsg {
     struct list_head list;
     size_t used;    /* bytes of hdr + payload already written */
@@ -80,6 +81,7 @@ struct connection {
     struct list_head out;        /* struct outmsg, in sending order */
     size_t out_bytes;            /* bytes queued in out */
     unsigned int outstanding;    /* replies queued and not yet written */
+    bool out_blocked;            /* the transport took less than offered */
 
     struct list_head watches;    /* watch.c */
     unsigned int nwatches;

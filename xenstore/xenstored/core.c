@@ -39,6 +39,11 @@
 #define OUT_PAUSE_BYTES (1u << 20)
 #define OUT_DROP_BYTES (16u << 20)
 
+/* conn_output() writes a message's header and payload with one call. */
+_Static_assert(offsetof(struct outmsg, payload) ==
+                   offsetof(struct outmsg, hdr) + sizeof(struct xsd_sockmsg),
+               "outmsg payload must follow its header");
+
 static struct list_head connections = LIST_HEAD_INIT(connections);
 static struct list_head flush_pending = LIST_HEAD_INIT(flush_pending);
 static struct list_head zombies = LIST_HEAD_INIT(zombies);
@@ -229,6 +234,11 @@ bool conn_has_output(const struct connection *c)
     return !c->closed && !list_empty(&c->out);
 }
 
+bool conn_output_blocked(const struct connection *c)
+{
+    return conn_has_output(c) && c->out_blocked;
+}
+
 bool conn_wants_input(const struct connection *c)
 {
     if (c->closed || c->out_bytes > OUT_PAUSE_BYTES)
@@ -256,27 +266,27 @@ void conn_output(struct connection *c)
         want_flush(c);
         return;
     }
-    while (!c->closed && !list_empty(&c->out) && c->ops->can_write(c)) {
+    c->out_blocked = false;
+    while (!c->closed && !list_empty(&c->out)) {
+        if (!c->ops->can_write(c)) {
+            c->out_blocked = true;
+            break;
+        }
         struct outmsg *m = list_entry(c->out.next, struct outmsg, list);
         size_t total = sizeof(m->hdr) + m->hdr.len;
-        const char *src;
-        size_t avail;
-        if (m->used < sizeof(m->hdr)) {
-            src = (const char *)&m->hdr + m->used;
-            avail = sizeof(m->hdr) - m->used;
-        } else {
-            src = m->payload + (m->used - sizeof(m->hdr));
-            avail = total - m->used;
-        }
-        ssize_t n = c->ops->write(c, src, avail);
+        /* Header and payload in one write: a client reading the header
+         * first is then woken once, with the whole message there. */
+        ssize_t n = c->ops->write(c, (const char *)&m->hdr + m->used, total - m->used);
         if (n < 0) {
             errno = (int)-n;
             log_debug("%s: write failed: %s", c->name, strerror((int)-n));
             conn_close(c, "write failed", XENSTORE_ERROR_COMM);
             return;
         }
-        if (n == 0)
+        if (n == 0) {
+            c->out_blocked = true;
             break;
+        }
         m->used += (size_t)n;
         if (m->used == total) {
             if (m->is_reply)
@@ -472,6 +482,7 @@ void conn_reset(struct connection *c)
     }
     c->outstanding = 0;
     c->out_bytes = 0;
+    c->out_blocked = false;
     c->in_used = 0;
     c->in_body = false;
     c->next_tx_id = 1;

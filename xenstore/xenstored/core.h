@@ -55,6 +55,10 @@ void conn_reset(struct connection *c);
  * back (unprivileged only). */
 bool conn_wants_input(const struct connection *c);
 bool conn_has_output(const struct connection *c);
+/* Output is queued and the transport refused (part of) it: a socket then
+ * waits for EPOLLOUT. Output held only until the state file is written
+ * is not blocked; core_flush() sends it. */
+bool conn_output_blocked(const struct connection *c);
 
 /* Writes output queued on any connection (watch events for others), then
  * frees closed connections. The loop calls this after each batch. */

@@ -4,16 +4,33 @@
  * events) and free the connections that closed; before that, it saves
  * the batch's changes to the state file (persist.h), which the replies
  * wait for.
+ *
+ * Polling before sleeping: a client of xenstore sends its next request a
+ * few microseconds after it read the reply (a transaction is twelve
+ * round trips in a row), and on a virtual machine a CPU that sleeps takes
+ * tens of microseconds to wake: the hypervisor must run the vCPU again.
+ * With the daemon asleep on one CPU and its client on the other, every
+ * round trip paid that wake twice (about 50 us; 20k requests a second
+ * whatever the request). So after a batch that did work the loop keeps
+ * polling epoll with a zero timeout for up to poll_us before it sleeps,
+ * as Linux's haltpoll and NAPI busy polling do; the client's request then
+ * finds the daemon awake. Between polls it yields the CPU, so a client
+ * that shares the daemon's CPU runs (its request is what the poll waits
+ * for) instead of waiting for the daemon's time slice to end. An idle
+ * daemon costs nothing: only a batch with events starts a poll, and a
+ * poll that finds nothing ends in the sleeping epoll_wait().
  */
 #include "loop.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -23,6 +40,8 @@
 static int epoll_fd = -1, stop_fd = -1, signal_fd = -1;
 static bool stopping;
 static struct loop_handler stop_handler, signal_handler;
+static struct list_head deferred = LIST_HEAD_INIT(deferred);
+static unsigned int poll_us = LOOP_POLL_US_DEFAULT;
 
 static void on_stop(struct loop_handler *h, uint32_t events)
 {
@@ -108,6 +127,74 @@ void loop_del(int fd)
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+void loop_defer(struct loop_handler *h)
+{
+    if (h->deferred)
+        return;
+    h->deferred = true;
+    list_add_tail(&h->defer_list, &deferred);
+}
+
+void loop_undefer(struct loop_handler *h)
+{
+    if (!h->deferred)
+        return;
+    h->deferred = false;
+    list_del(&h->defer_list);
+}
+
+/* Runs the handlers deferred before this call; those they defer again wait
+ * for the next batch, so one busy client cannot keep the loop here. */
+static void run_deferred(void)
+{
+    struct list_head batch = LIST_HEAD_INIT(batch);
+    if (list_empty(&deferred))
+        return;
+    /* Move the list to batch. */
+    batch.next = deferred.next;
+    batch.prev = deferred.prev;
+    batch.next->prev = &batch;
+    batch.prev->next = &batch;
+    list_init(&deferred);
+    while (!list_empty(&batch)) {
+        struct loop_handler *h = list_entry(batch.next, struct loop_handler, defer_list);
+        list_del(&h->defer_list);
+        h->deferred = false;
+        h->fn(h, EPOLLIN);
+    }
+}
+
+void loop_set_poll_us(unsigned int us)
+{
+    poll_us = us;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The next batch's events: at once if something is deferred; else polled
+ * for up to poll_us after a busy batch (see the top of this file); else
+ * whenever they come. */
+static int wait_events(struct epoll_event *evs, int max, bool busy)
+{
+    if (!list_empty(&deferred))
+        return epoll_wait(epoll_fd, evs, max, 0);
+    if (busy && poll_us) {
+        uint64_t end = now_ns() + (uint64_t)poll_us * 1000u;
+        do {
+            int n = epoll_wait(epoll_fd, evs, max, 0);
+            if (n != 0)
+                return n;
+            sched_yield();
+        } while (now_ns() < end);
+    }
+    return epoll_wait(epoll_fd, evs, max, -1);
+}
+
 void loop_stop(void)
 {
     uint64_t one = 1;
@@ -122,8 +209,10 @@ int loop_run(void)
      * and changes to save. */
     persist_flush();
     core_flush();
+    bool busy = false;
     while (!stopping) {
-        int n = epoll_wait(epoll_fd, evs, 64, -1);
+        int n = wait_events(evs, 64, busy);
+        busy = n > 0;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -137,6 +226,7 @@ int loop_run(void)
             struct loop_handler *h = evs[i].data.ptr;
             h->fn(h, evs[i].events);
         }
+        run_deferred();
         /* One state file write per batch, before any of its replies. */
         persist_flush();
         core_flush();

@@ -56,13 +56,16 @@ static void usage(FILE *f)
             "      --state-file FILE    keep the store and the introduced domains in FILE\n"
             "                           and start from it (default: none, start empty)\n"
             "  -v, --verbose            log every request\n"
+            "      --poll-us N          after a busy turn, poll N microseconds for the\n"
+            "                           next request before sleeping (default %u; 0: never)\n"
             "  -E, --entry-nb N         quota: nodes owned per domain\n"
             "  -S, --entry-size N       quota: node size in bytes\n"
             "  -W, --watch-nb N         quota: watches per domain\n"
             "  -t, --transaction N      quota: open transactions per domain\n"
             "  -A, --perm-nb N          quota: permission entries per node\n"
             "  -M, --path-max N         quota: path length (at most 2048)\n"
-            "  -Q, --quota NAME=N       set any quota by its Xen name:\n");
+            "  -Q, --quota NAME=N       set any quota by its Xen name:\n",
+            LOOP_POLL_US_DEFAULT);
     for (int q = 0; q < QUOTA_N; q++)
         fprintf(f, "                             %-17s %8u  %s\n", quotas[q].name, quotas[q].def,
                 quotas[q].descr);
@@ -85,7 +88,8 @@ static void default_socket_path(char *buf, size_t size)
         snprintf(buf, size, "/tmp/xenolith-%u/" SOCKET_NAME, (unsigned int)geteuid());
 }
 
-#define OPT_STATE 256 /* long option only */
+#define OPT_STATE 256 /* long options only */
+#define OPT_POLL_US 257
 
 static int parse_args(int argc, char **argv)
 {
@@ -98,6 +102,7 @@ static int parse_args(int argc, char **argv)
         {"transaction", required_argument, NULL, 't'}, {"perm-nb", required_argument, NULL, 'A'},
         {"path-max", required_argument, NULL, 'M'}, {"quota", required_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'H'},           {"state-file", required_argument, NULL, OPT_STATE},
+        {"poll-us", required_argument, NULL, OPT_POLL_US},
         {NULL, 0, NULL, 0},
     };
     int c, err;
@@ -118,6 +123,16 @@ static int parse_args(int argc, char **argv)
         case OPT_STATE:
             opt.state_file = optarg;
             break;
+        case OPT_POLL_US: {
+            char *end;
+            unsigned long us = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || us > 1000000) {
+                fprintf(stderr, "xenstored: --poll-us %s: 0 to 1000000 microseconds\n", optarg);
+                return -1;
+            }
+            loop_set_poll_us((unsigned int)us);
+            break;
+        }
         case 'N':
             opt.foreground = true;
             break;

@@ -3,8 +3,12 @@
  *
  * Reading requests: load req_prod once (acquire), check prod - cons fits
  * the ring (else the guest broke it: error 2, connection dropped), copy,
- * then publish req_cons and notify. Writing replies: the mirror image on
- * rsp. Indexes are free-running; bytes live at idx & (1024 - 1).
+ * then publish req_cons. Writing replies: the mirror image on rsp.
+ * Indexes are free-running; bytes live at idx & (1024 - 1). The guest is
+ * notified once per turn, after the core's last read or write of it
+ * (poll_update follows both): a request read as header and payload and
+ * answered in the same turn costs the guest one event, not three (each
+ * is an upcall into the guest).
  *
  * Reconnection (server_features bit RECONNECTION, xenstore-ring.txt): a
  * guest sets `connection` to XENSTORE_RECONNECT and notifies; on that
@@ -38,6 +42,7 @@ struct ring_client {
     struct xenstore_domain_interface *intf;
     struct xc_evtchn_port port;
     bool bound;
+    bool kick_owed; /* indexes moved since the guest was last notified */
 };
 
 static struct xc *xc; /* our connection to the hypervisor */
@@ -70,7 +75,7 @@ static ssize_t ring_read(struct connection *c, void *buf, size_t len)
     }
     if (n) {
         __atomic_store_n(&intf->req_cons, cons + (XENSTORE_RING_IDX)n, __ATOMIC_RELEASE);
-        kick(r);
+        r->kick_owed = true;
     }
     return (ssize_t)n;
 }
@@ -97,7 +102,7 @@ static ssize_t ring_write(struct connection *c, const void *buf, size_t len)
     }
     if (n) {
         __atomic_store_n(&intf->rsp_prod, prod + (XENSTORE_RING_IDX)n, __ATOMIC_RELEASE);
-        kick(r);
+        r->kick_owed = true;
     }
     return (ssize_t)n;
 }
@@ -121,6 +126,10 @@ static bool ring_can_write(struct connection *c)
 static void ring_poll_update(struct connection *c)
 {
     struct ring_client *r = c->transport;
+    if (r->kick_owed) {
+        r->kick_owed = false;
+        kick(r);
+    }
     if (r->bound && r->intf && conn_wants_input(c) && ring_can_read(c)) {
         uint64_t one = 1;
         ssize_t n = write(r->port.fd, &one, sizeof(one));

@@ -318,9 +318,24 @@ static void *keep_sending(void *arg)
         int rc = evtchn_send(r->from, r->port);
         if (rc && !r->rc)
             r->rc = rc;
-        r->sends++;
+        __atomic_fetch_add(&r->sends, 1, __ATOMIC_RELEASE);
     }
     return NULL;
+}
+
+/* Both senders are running: on a loaded machine a thread may not get a CPU
+ * until long after its creation, and rounds without traffic test nothing. */
+static void wait_until_sending(const struct runner *a, const struct runner *b)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!__atomic_load_n(&a->sends, __ATOMIC_ACQUIRE) ||
+           !__atomic_load_n(&b->sends, __ATOMIC_ACQUIRE)) {
+        sched_yield();
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 30)
+            fail_msg("the sender threads never ran");
+    }
 }
 
 /*
@@ -343,7 +358,10 @@ static void sends_racing_mask_unmask_and_scans_leave_no_port_stranded(void **sta
     assert_int_equal(pthread_create(&t1, NULL, keep_sending, &r1), 0);
     assert_int_equal(pthread_create(&t2, NULL, keep_sending, &r2), 0);
     unsigned handled = 0, reannounced = 0;
-    for (unsigned i = 0; i < ITERATIONS; i++) {
+    wait_until_sending(&r1, &r2);
+    /* ITERATIONS rounds, and on until some traffic was handled (a sender
+     * descheduled for the whole run would leave nothing to check). */
+    for (unsigned i = 0; i < ITERATIONS || (handled == 0 && i < 100 * ITERATIONS); i++) {
         guest_mask(w, w->port);
         evtchn_2l_clear_pending(w->guest->shared, w->port);
         if (i % 2)

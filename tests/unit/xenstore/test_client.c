@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <xenstore.h>
@@ -294,6 +296,86 @@ static void domains_and_control(void **state)
     xs_daemon_close(h);
 }
 
+static int raw_connect(void)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    assert_true(strlen(sock) < sizeof(a.sun_path));
+    memcpy(a.sun_path, sock, strlen(sock) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+static void raw_read_all(int fd, void *buf, size_t len)
+{
+    for (size_t got = 0; got < len;) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+}
+
+/* The socket transport reads ahead: many requests in one send (more than
+ * a turn's share and than its buffer) are all answered, in order, with
+ * nothing more arriving to announce the rest; and a request sent in
+ * pieces with pauses between them (header, then payload, as Xen's
+ * libxenstore writes it) is answered once it is whole. */
+static void pipelined_and_split_requests_on_the_socket(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static char out[N * 64];
+    size_t len = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        char body[48];
+        int blen = i % 2 ? snprintf(body, sizeof(body), "/raw/k%u", i / 2) + 1
+                         : snprintf(body, sizeof(body), "/raw/k%u%cv%u", i / 2, 0, i);
+        struct xsd_sockmsg h = {.type = i % 2 ? XS_READ : XS_WRITE, .req_id = i,
+                                .len = (uint32_t)blen};
+        memcpy(out + len, &h, sizeof(h));
+        memcpy(out + len + sizeof(h), body, (size_t)blen);
+        len += sizeof(h) + (size_t)blen;
+    }
+    int fd = raw_connect();
+    assert_int_equal(write(fd, out, len), (ssize_t)len);
+    for (uint32_t i = 0; i < N; i++) {
+        struct xsd_sockmsg h;
+        char body[64];
+        raw_read_all(fd, &h, sizeof(h));
+        assert_int_equal(h.req_id, i);
+        assert_true(h.len < sizeof(body));
+        raw_read_all(fd, body, h.len);
+        if (i % 2) {
+            char want[16];
+            snprintf(want, sizeof(want), "v%u", i - 1);
+            assert_int_equal(h.type, XS_READ);
+            assert_int_equal(h.len, strlen(want));
+            assert_memory_equal(body, want, strlen(want));
+        } else {
+            assert_int_equal(h.type, XS_WRITE);
+        }
+    }
+
+    struct xsd_sockmsg h = {.type = XS_READ, .req_id = 7, .len = sizeof("/raw/k0")};
+    assert_int_equal(write(fd, &h, 5), 5);
+    usleep(20000);
+    assert_int_equal(write(fd, (char *)&h + 5, sizeof(h) - 5), (ssize_t)(sizeof(h) - 5));
+    usleep(20000);
+    assert_int_equal(write(fd, "/raw/k0", 3), 3);
+    usleep(20000);
+    assert_int_equal(write(fd, "/raw/k0" + 3, h.len - 3), (ssize_t)(h.len - 3));
+    struct xsd_sockmsg r;
+    char body[8];
+    raw_read_all(fd, &r, sizeof(r));
+    assert_int_equal(r.type, XS_READ);
+    assert_int_equal(r.req_id, 7);
+    assert_int_equal(r.len, 2);
+    raw_read_all(fd, body, r.len);
+    assert_memory_equal(body, "v0", 2);
+    close(fd);
+}
+
 static void open_fails_cleanly_without_a_daemon(void **state)
 {
     (void)state;
@@ -314,6 +396,7 @@ int main(void)
         cmocka_unit_test(transactions_and_conflicts),
         cmocka_unit_test(watches_through_the_reader_thread),
         cmocka_unit_test(domains_and_control),
+        cmocka_unit_test(pipelined_and_split_requests_on_the_socket),
         cmocka_unit_test(open_fails_cleanly_without_a_daemon),
     };
     return cmocka_run_group_tests(tests, start_daemon, stop_daemon);
