@@ -200,6 +200,13 @@ static int open_console_log(struct domain *d)
 
 static void free_domain(struct domain *d)
 {
+    /* Timers first: a timer firing now raises VIRQ_TIMER under the
+     * timers' lock and takes the event-channel table's lock, which
+     * evtchn_destroy frees (seen: the timer thread waiting forever on the
+     * freed lock, and with it every later destroy). */
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vtime_vcpu_destroy(d->vcpus[i]);
     evtchn_destroy(d);
     if (d->gnttab)
         gnttab_dom0_domain_gone(d); /* Dom0's maps of it become orphans */
