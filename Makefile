@@ -66,7 +66,7 @@ $(BUILD)/bin/xl: $(XL_OBJS) $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xens
 	$(CC) $(HOST_LDFLAGS) -o $@ $^ -lyajl
 
 # ---- Guest kernel
-GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c pv-frontends/*.c)
+GUEST_SRCS := $(wildcard guest/arch/*.S guest/kernel/*.c guest/apps/*.c guest/net/*.c pv-frontends/*.c)
 GUEST_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRCS))
 $(BUILD)/guest-obj/%.c.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -99,7 +99,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
 HOST_LIBS := $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
-$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) | deps
+$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) $(wildcard tests/unit/hypervisor/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(HOST_LIBS) \
 		$(HOST_LDFLAGS) -lcmocka -lyajl

@@ -23,6 +23,7 @@ PINGPONG=$B/tests/tools/evtchn_pingpong
 GNTTAB_RATE=$B/bench/bin/gnttab_rate
 XS_BENCH=$B/bench/bin/xenstore_bench
 TCP_LOOPBACK=$B/bench/bin/tcp_loopback
+NET_HOST=$B/bench/bin/net_host
 # Xen's own libxenstore as the client when the build has it (libxen-dev).
 [ -x "$B/bench/bin/xenstore_bench_xen" ] && XS_BENCH=$B/bench/bin/xenstore_bench_xen
 RESULTS=$B/bench/results.json
@@ -582,6 +583,54 @@ write_json() {
     echo "wrote ${RESULTS#"$ROOT"/}"
 }
 
+# ---- network: two guests through netback's switch, beside the host's own
+# limits measured now (bench/net_host.c): memcpy bandwidth for Gbit/s, an
+# AF_UNIX datagram stream for Mpps, an AF_UNIX ping-pong for the RTT.
+NET_RUNS=${NET_RUNS:-3}
+measure_net() {
+    local host i l g=() m=() r=()
+    host=$("$NET_HOST") || die net "net_host failed"
+    local mem=$(awk '$1 == "memcpy_gbps" { print $2 }' <<<"$host")
+    local urtt=$(awk '$1 == "unix_rtt_us" { print $2 }' <<<"$host")
+    local umpps=$(awk '$1 == "unix_mpps" { print $2 }' <<<"$host")
+    record host_memcpy_gbps "$mem" Gbit/s null - "net_host: memcpy of 1514-byte frames"
+    record host_unix_dgram_mpps "$umpps" Mpps null - "net_host: AF_UNIX 64-byte datagram stream"
+    record host_unix_rtt_us "$urtt" us null - "net_host: AF_UNIX datagram ping-pong, median"
+    for ((i = 0; i < NET_RUNS; i++)); do
+        for frame in 1514 64; do
+            local tag=$i$frame
+            create_guest net "nr$tag" "app=netbench mode=recv" "memory=32" \
+                "vif=['mac=00:16:3e:00:0a:02,bridge=xenbr9,ip=10.0.9.2']"
+            wait_console net "nr$tag" '^netbench: ready'
+            create_guest net "ns$tag" "app=netbench mode=send peer=10.0.9.2 frame=$frame secs=2" \
+                "memory=32" "vif=['mac=00:16:3e:00:0a:01,bridge=xenbr9,ip=10.0.9.1']"
+            wait_console net "nr$tag" '^netbench: received [0-9]+ datagrams.* bad 0,'
+            l=$LINE
+            if [ "$frame" = 1514 ]; then
+                g+=("$(sed -n 's/.* \([0-9.]*\) Gbit\/s.*/\1/p' <<<"$l")")
+            else
+                m+=("$(sed -n 's/.* \([0-9.]*\) Mpps.*/\1/p' <<<"$l")")
+            fi
+            wait_gone net "nr$tag"
+            wait_gone net "ns$tag"
+        done
+        create_guest net "pa$i" "app=netserve secs=30" "memory=32" \
+            "vif=['mac=00:16:3e:00:0b:02,bridge=xenbr9,ip=10.0.9.12']"
+        create_guest net "pb$i" "app=netping ping=10.0.9.12 count=200 interval_ms=2 linger_s=0" \
+            "memory=32" "vif=['mac=00:16:3e:00:0b:01,bridge=xenbr9,ip=10.0.9.11']"
+        wait_console net "pb$i" '^netping: 200/200 replies'
+        r+=("$(sed -n 's/.* median \([0-9.]*\) max.*/\1/p' <<<"$LINE")")
+        wait_gone net "pb$i"
+        "$XL" destroy "pa$i" >/dev/null 2>&1 || true
+    done
+    record net_domu_domu_gbps "$(printf '%s\n' "${g[@]}" | median)" Gbit/s "$mem" - \
+        "netbench 1514-byte UDP frames guest->guest through netback's switch, median of $NET_RUNS x 2 s; limit host_memcpy_gbps"
+    record net_domu_domu_mpps "$(printf '%s\n' "${m[@]}" | median)" Mpps "$umpps" - \
+        "netbench 64-byte frames guest->guest, median of $NET_RUNS x 2 s; limit host_unix_dgram_mpps"
+    record net_ping_rtt "$(printf '%s\n' "${r[@]}" | median)" us "$urtt" - \
+        "netping guest<->guest, median of $NET_RUNS x 200 pings; limit host_unix_rtt_us"
+}
+
 # ---- main
 
 main() {
@@ -591,7 +640,7 @@ main() {
         exit 0
     fi
     local f
-    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG" "$GNTTAB_RATE" "$XS_BENCH" \
+    for f in "$XL" "$XENOLITH" "$GUEST" "$RAW_KVM" "$HOST_COMPUTE" "$PINGPONG" "$GNTTAB_RATE" "$XS_BENCH" "$NET_HOST" \
         "$TCP_LOOPBACK"; do
         [ -f "$f" ] || die setup "$f is missing: run make first"
     done
@@ -613,8 +662,8 @@ main() {
     for m in ${BENCH_ONLY:-measure_raw_kvm measure_host_compute measure_hypercall_roundtrip \
         measure_domain_boot measure_create_destroy_rate measure_guest_compute \
         measure_evtchn_roundtrip_dom0 measure_evtchn_roundtrip_domu measure_timer_jitter \
-        measure_grant_map_unmap_rate measure_xenstore measure_save_restore measure_migration \
-        measure_density}; do
+        measure_grant_map_unmap_rate measure_xenstore measure_xenstore_guest measure_net \
+        measure_save_restore measure_migration measure_density}; do
         "$m"
     done
 

@@ -255,19 +255,24 @@ static void close_fd(int *fd)
 static void stop_all(void)
 {
     domain_destroy_all();
+    /* Hang up on every control client before stopping the services: one
+     * waiting for our answer (xenstored releasing a destroyed domain's
+     * ring) would otherwise never see its SIGTERM while this thread,
+     * which answers requests, waits for it to exit. */
+    for (int i = 0; i < MAX_CONNS; i++)
+        close_fd(&dm.conns[i].fd);
+    bool had_socket = dm.listen_fd >= 0;   /* ours to remove; else another daemon's */
+    close_fd(&dm.listen_fd);
     services_stop();
     evtchn_kick_shutdown();
     vtime_shutdown();
-    for (int i = 0; i < MAX_CONNS; i++)
-        close_fd(&dm.conns[i].fd);
     close_fd(&dm.epoll_fd);
     close_fd(&dm.signal_fd);
     close_fd(&dm.notify_fd);
-    if (dm.listen_fd >= 0) {
+    if (had_socket) {
         char path[PATH_LEN + 32];
         snprintf(path, sizeof(path), "%s/%s", dm.rundir, XLCTL_SOCKET_NAME);
         unlink(path);
-        close_fd(&dm.listen_fd);
     }
     free(dm.req_buf);
     free(dm.reply_buf);

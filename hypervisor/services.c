@@ -188,6 +188,18 @@ int services_start(const char *rundir, char *why, size_t whylen)
     if (slash)
         *slash = '\0';
     snprintf(run_dir, sizeof(run_dir), "%s", rundir);
+    /* A new hypervisor is a fresh boot: no domain of the previous one
+     * exists, so neither do its xenstore nodes (Xen's xenstored starts
+     * empty at boot too). The state file only carries the store across
+     * restarts of xenstored while we run. */
+    static const char *const stale[] = {"xenstored.state", "xenstored.state.journal",
+                                        "xenstored.state.tmp"};
+    for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++) {
+        char f[PATH_MAX + 64];
+        path_in(f, sizeof(f), run_dir, stale[i]);
+        if (unlink(f) < 0 && errno != ENOENT)
+            log_warn("cannot remove %s: %s", f, strerror(errno));
+    }
     /* The daemon itself is a xenstore client too (domain release). */
     char sock[PATH_MAX + 64];
     path_in(sock, sizeof(sock), run_dir, "xenstored.sock");

@@ -85,6 +85,25 @@ int xenbus_init(void)
     return 0;
 }
 
+bool xenbus_server_attached(void)
+{
+    return ring && __atomic_load_n(&ring->server_features, __ATOMIC_ACQUIRE) != 0;
+}
+
+bool xenbus_watch_events_waiting(void)
+{
+    if (!ring || broken || __atomic_load_n(&lock, __ATOMIC_ACQUIRE))
+        return false;
+    if (__atomic_load_n(&ring->rsp_prod, __ATOMIC_ACQUIRE) != ring->rsp_cons)
+        return true;
+    /* A hint, read without the lock: events queued for a callback. */
+    for (unsigned i = 0; i < nwatches; i++)
+        for (unsigned c = 0; c < ncallbacks; c++)
+            if (strcmp(watches[i].token, callbacks[c].token) == 0)
+                return true;
+    return false;
+}
+
 /* Waits for xenstored's next event, or the deadline. The caller cleared
  * `kicked` before it last looked at the ring, so no event is missed. */
 static int wait_ring(uint64_t deadline)
@@ -468,21 +487,25 @@ static bool take_watch(const char *token, char *path, size_t len)
     return false;
 }
 
-/* Reads whatever the ring holds now (watch events only, between requests). */
-static void drain_events(uint64_t deadline)
+/* Reads whatever the ring holds now (watch events only, between
+ * requests); returns how many messages it read. */
+static unsigned drain_events(uint64_t deadline)
 {
     static char payload[XENSTORE_PAYLOAD_MAX + 1];
+    unsigned n = 0;
     while (ring && !broken && ring->rsp_prod != ring->rsp_cons) {
         struct xsd_sockmsg h;
         if (ring_read(&h, sizeof(h), deadline) < 0 || h.len > XENSTORE_PAYLOAD_MAX ||
             ring_read(payload, h.len, deadline) < 0) {
             broken = true;
-            return;
+            return n;
         }
         payload[h.len] = '\0';
         if (h.type == XS_WATCH_EVENT)
             queue_watch(payload, h.len);
+        n++;
     }
+    return n;
 }
 
 int xenbus_wait_watch(const char *token, char *path, size_t len, uint64_t timeout_ns)
@@ -528,7 +551,10 @@ int xenbus_dispatch_watches(void)
         xenbus_watch_fn fn;
         void *arg;
         take_lock();
-        drain_events(time_now_ns() + REPLY_TIMEOUT_NS);
+        /* Reading the ring clears `kicked`: a xenbus_wait_watch we may be
+         * nested in (the idle path) must look at the queue again. */
+        if (drain_events(time_now_ns() + REPLY_TIMEOUT_NS))
+            __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
         bool got = take_callback_event(path, sizeof(path), token, sizeof(token), &fn, &arg);
         drop_lock();
         if (!got)

@@ -17,6 +17,10 @@
 #include <stdint.h>
 
 int xenbus_init(void);
+/* True once xenstored serves our ring (it advertises its features there
+ * as it attaches, before the toolstack unpauses us): without it every
+ * request would wait out its timeout. */
+bool xenbus_server_attached(void);
 
 /* A transaction id from XS_TRANSACTION_START; XBT_NIL (0) is "none", which
  * is what the functions without _t use. */
@@ -85,5 +89,9 @@ int xenbus_watch_cb(const char *path, const char *token, xenbus_watch_fn fn, voi
  * there, without xenbus's lock, so they may call xenbus themselves. Does
  * not wait. */
 int xenbus_dispatch_watches(void);
+/* Cheap and lock-free: may a callback event be waiting (unread bytes on
+ * the ring, or events queued)? False while any request is in flight:
+ * the caller may be nested inside it. */
+bool xenbus_watch_events_waiting(void);
 
 #endif

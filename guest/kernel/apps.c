@@ -24,6 +24,11 @@ int app_xenstore_test(void);
 int app_threads(void);
 int app_counter(void);
 int app_dirtier(void);
+int app_netserve(void);
+int app_netping(void);
+int app_netbench(void);
+int app_net_evil(void);
+int app_idle(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -35,6 +40,7 @@ static const struct guest_app apps[] = {
     {"evtchn-selftest", "check every event-channel op and misuse against Xen's rules", app_evtchn_selftest},
     {"smp", "bring up every vCPU and bounce ipis=N IPIs between vCPU 0 and 1", app_smp},
     {"evtchn-peer", "guest-to-guest channel set up through xenstore (role=ping|pong count=N)", app_evtchn_peer},
+    {"idle", "wait for xl shutdown/reboot/vcpu-set/mem-set (touch=1 heartbeat_ms=N crash_ms=N)", app_idle},
     {"threads", "cooperative threads sleeping and yielding on the guest clock", app_threads},
     {"xenstore-test", "the guest's xenstore client over its ring", app_xenstore_test},
     {"evtchn-echo", "offer a channel to Dom0 and echo count=N notifications", app_evtchn_echo},
@@ -44,6 +50,10 @@ static const struct guest_app apps[] = {
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
     {"counter", "print \"count N\" every interval_ms=100, surviving save/restore and migration", app_counter},
     {"dirtier", "the counter, plus mib=M MiB filled and rate=R MiB/s rewritten (migration load)", app_dirtier},
+    {"netserve", "answer pings and echo UDP port 7 on vif 0 (secs=S)", app_netserve},
+    {"netping", "ping ping=IP count=N times and report the RTT (interval_ms, size, linger_s)", app_netping},
+    {"netbench", "UDP stream between guests: mode=send peer=IP | mode=recv (frame=F secs=S)", app_netbench},
+    {"net-evil", "post malformed netif tx requests (rounds=N ring=1) and count the errors", app_net_evil},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 

@@ -11,6 +11,7 @@
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/percpu.h"
+#include "kernel/services.h"
 #include "xenolith/boot.h"
 
 struct boot_info boot;
@@ -134,6 +135,7 @@ void kernel_main(struct start_info *si, uint64_t flags)
     console_ring_init(); /* output moves to the console ring once xenconsoled is there */
     memcpy(cmdline_copy, si->cmd_line, sizeof(cmdline_copy) - 1);
     boot.cmdline = cmdline_copy;
+    services_start(); /* xl shutdown, vcpu-set, mem-set through xenstore */
 
     char name[32] = "";
     if (!cmdline_get("app", name, sizeof(name))) {

@@ -25,6 +25,10 @@ struct percpu {
     uint64_t gdt[10];
     uint8_t tss[104];
     void (*work)(void);         /* run once by an idle AP (smp.h) */
+    volatile int wake;          /* set before waking an idle AP */
+    int down_req;               /* vCPU 0 asks the AP to go offline */
+    uint32_t started;           /* initialised and brought up once */
+    uint32_t wake_port;         /* IPI port bound to this AP, 0 none */
 };
 
 extern uint8_t cpu_areas[MAX_CPUS][CPU_AREA_SIZE];

@@ -24,5 +24,14 @@ int smp_park_others(void);
  * re-registers its PVCS page and takes upcalls again first. False if one
  * did not come back within 1 s. */
 bool smp_release_others(bool new_domain);
+/* vCPU hotplug (kernel/cpu_hotplug.c), from vCPU 0: brings vCPU id up
+ * (the first time through VCPUOP_initialise, later VCPUOP_up, resuming
+ * it where it went down) or takes it down (it finishes what it runs, then
+ * calls VCPUOP_down on itself). Both wait until the hypervisor agrees.
+ * 0, -EINVAL (vCPU 0 or out of range), -ETIME, or a hypercall's error. */
+int smp_cpu_up(unsigned id);
+int smp_cpu_down(unsigned id);
+/* Is vCPU id up, as far as this kernel knows? */
+bool smp_cpu_online(unsigned id);
 
 #endif

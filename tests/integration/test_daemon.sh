@@ -16,7 +16,9 @@ test_status_and_env() {
 
 test_stop_destroys_guests_and_a_new_start_works() {
     local cfg
-    cfg=$(guest_cfg stop1 "app=compute iters=100000000000 reps=1")
+    truncate -s 1M "$WORK/stop1.img"
+    cfg=$(guest_cfg stop1 "app=compute iters=100000000000 reps=1" \
+        "disk = [ '$WORK/stop1.img,raw,xvda,rw' ]")
     "$XL" create "$cfg"
     wait_state stop1 '^r-----$'
     "$XENOLITH" stop | grep -q "stopped"
@@ -25,6 +27,14 @@ test_stop_destroys_guests_and_a_new_start_works() {
     expect_fail "cannot reach the hypervisor" "$XL" list
     "$XENOLITH" start | grep -q started
     [ "$(state_of stop1)" = gone ]
+    # A new start is a fresh boot: no xenstore node of the old domains is
+    # left, so the same guest with the same devices comes up again.
+    local left
+    left=$(XENSTORED_PATH=$XENOLITH_RUNDIR/xenstored.sock xenstore-ls /local/domain/0/backend 2>/dev/null) || true
+    [ -z "$left" ] || { fail "stale backend nodes after a restart: $left"; return 1; }
+    "$XL" create "$cfg"
+    wait_state stop1 '^r-----$'
+    "$XL" destroy stop1
 }
 
 test_control_socket_survives_garbage() {
