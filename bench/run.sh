@@ -93,10 +93,17 @@ is_number() {
 }
 
 # create_guest FIGURE NAME CMDLINE [-p]: xl create our guest kernel.
+# create_guest FIGURE NAME CMDLINE [-p] [KEY=VALUE ...]: xl's options go
+# before the config file, the KEY=VALUE overrides after it.
 create_guest() {
-    local figure=$1 name=$2 cmdline=$3
+    local figure=$1 name=$2 cmdline=$3 a
     shift 3
-    "$XL" create "$@" "$WORK/guest.cfg" "name=\"$name\"" "cmdline=\"$cmdline\"" \
+    local opts=() overrides=()
+    for a in "$@"; do
+        case $a in -*) opts+=("$a") ;; *) overrides+=("$a") ;; esac
+    done
+    "$XL" create "${opts[@]}" "$WORK/guest.cfg" "name=\"$name\"" "cmdline=\"$cmdline\"" \
+        "${overrides[@]}" \
         >"$WORK/xl-create.out" 2>&1 ||
         die "$figure" "xl create $name failed: $(cat "$WORK/xl-create.out")"
 }
