@@ -179,9 +179,19 @@ static void queue_watch(const char *payload, uint32_t len)
     if (plen + 1 >= len || nwatches == MAX_QUEUED_WATCHES)
         return; /* malformed or queue full: dropped, like a coalesced event */
     const char *token = payload + plen + 1;
-    snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
-    snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
-    nwatches++;
+    /* The same event already waiting says everything this one would. */
+    bool dup = false;
+    for (unsigned i = 0; i < nwatches && !dup; i++)
+        dup = !strcmp(watches[i].path, path) && !strcmp(watches[i].token, token);
+    if (!dup) {
+        snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
+        snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
+        nwatches++;
+    }
+    /* Whoever waits for a watch (xenbus_wait_watch, possibly below a
+     * request made from a callback on the idle path, which cleared
+     * `kicked`) must look at the queue again. */
+    __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
 }
 
 /* One message: the reply of our request, or watch events before it. */
@@ -551,14 +561,18 @@ int xenbus_dispatch_watches(void)
         xenbus_watch_fn fn;
         void *arg;
         take_lock();
-        /* Reading the ring clears `kicked`: a xenbus_wait_watch we may be
-         * nested in (the idle path) must look at the queue again. */
-        if (drain_events(time_now_ns() + REPLY_TIMEOUT_NS))
-            __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
+        bool drained = drain_events(time_now_ns() + REPLY_TIMEOUT_NS) > 0;
         bool got = take_callback_event(path, sizeof(path), token, sizeof(token), &fn, &arg);
         drop_lock();
-        if (!got)
+        if (!got) {
+            /* Reading the ring, here or in a callback's own requests,
+             * cleared `kicked`, though the events it queued may be what a
+             * xenbus_wait_watch we are nested in (the idle path) waits
+             * for: it must look at the queue again. */
+            if (drained || n)
+                __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
             return n;
+        }
         fn(path, token, arg);
         n++;
     }

@@ -135,7 +135,9 @@ void kernel_main(struct start_info *si, uint64_t flags)
     console_ring_init(); /* output moves to the console ring once xenconsoled is there */
     memcpy(cmdline_copy, si->cmd_line, sizeof(cmdline_copy) - 1);
     boot.cmdline = cmdline_copy;
-    services_start(); /* xl shutdown, vcpu-set, mem-set through xenstore */
+    /* noservices=1 leaves them off (to tell their effects from an app's). */
+    if (!cmdline_u64("noservices", 0))
+        services_start(); /* xl shutdown, vcpu-set, mem-set through xenstore */
 
     char name[32] = "";
     if (!cmdline_get("app", name, sizeof(name))) {
