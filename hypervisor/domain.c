@@ -202,9 +202,10 @@ static int open_console_log(struct domain *d)
 
 static void free_domain(struct domain *d)
 {
-    /* The timer thread raises VIRQ_TIMER through d->evtchn: disarm every
-     * vCPU timer (under the timer thread's lock) before the table goes,
-     * or a timer firing in between locks freed memory. */
+    /* Timers first: a timer firing now raises VIRQ_TIMER under the
+     * timers' lock and takes the event-channel table's lock, which
+     * evtchn_destroy frees (seen: the timer thread waiting forever on the
+     * freed lock, and with it every later destroy). */
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vtime_vcpu_destroy(d->vcpus[i]);

@@ -179,9 +179,19 @@ static void queue_watch(const char *payload, uint32_t len)
     if (plen + 1 >= len || nwatches == MAX_QUEUED_WATCHES)
         return; /* malformed or queue full: dropped, like a coalesced event */
     const char *token = payload + plen + 1;
-    snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
-    snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
-    nwatches++;
+    /* The same event already waiting says everything this one would. */
+    bool dup = false;
+    for (unsigned i = 0; i < nwatches && !dup; i++)
+        dup = !strcmp(watches[i].path, path) && !strcmp(watches[i].token, token);
+    if (!dup) {
+        snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
+        snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
+        nwatches++;
+    }
+    /* Whoever waits for a watch (xenbus_wait_watch, possibly below a
+     * request made from a callback on the idle path, which cleared
+     * `kicked`) must look at the queue again. */
+    __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
 }
 
 /* One message: the reply of our request, or watch events before it. */
@@ -356,7 +366,9 @@ int xenbus_transact(xenbus_transaction_fn fn, void *arg)
     return -EAGAIN;
 }
 
-int xenbus_reconnect(void)
+/* The handshake; the callbacks stay registered here when keep_callbacks
+ * (their watches are gone in xenstored either way). */
+static int reset_ring(bool keep_callbacks)
 {
     if (!ring)
         return -ENOSYS;
@@ -379,10 +391,37 @@ int xenbus_reconnect(void)
     }
     if (rc == 0) {
         nwatches = 0; /* their watches are gone; so are queued events */
-        ncallbacks = 0; /* and the callbacks that waited on them */
+        if (!keep_callbacks)
+            ncallbacks = 0; /* and the callbacks that waited on them */
         broken = false;
     }
     drop_lock();
+    return rc;
+}
+
+int xenbus_reconnect(void)
+{
+    return reset_ring(false);
+}
+
+/* As Linux's xs_resume: the same watches again, on the fresh connection.
+ * Their initial firing tells each client to look at its nodes anew. */
+int xenbus_resume(void)
+{
+    int rc = reset_ring(true);
+    for (unsigned i = 0; rc == 0; i++) {
+        char path[sizeof(callbacks[0].path)], token[sizeof(callbacks[0].token)];
+        take_lock();
+        bool more = i < ncallbacks;
+        if (more) {
+            memcpy(path, callbacks[i].path, sizeof(path));
+            memcpy(token, callbacks[i].token, sizeof(token));
+        }
+        drop_lock();
+        if (!more)
+            break;
+        rc = xenbus_watch(path, token);
+    }
     return rc;
 }
 
@@ -522,14 +561,18 @@ int xenbus_dispatch_watches(void)
         xenbus_watch_fn fn;
         void *arg;
         take_lock();
-        /* Reading the ring clears `kicked`: a xenbus_wait_watch we may be
-         * nested in (the idle path) must look at the queue again. */
-        if (drain_events(time_now_ns() + REPLY_TIMEOUT_NS))
-            __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
+        bool drained = drain_events(time_now_ns() + REPLY_TIMEOUT_NS) > 0;
         bool got = take_callback_event(path, sizeof(path), token, sizeof(token), &fn, &arg);
         drop_lock();
-        if (!got)
+        if (!got) {
+            /* Reading the ring, here or in a callback's own requests,
+             * cleared `kicked`, though the events it queued may be what a
+             * xenbus_wait_watch we are nested in (the idle path) waits
+             * for: it must look at the queue again. */
+            if (drained || n)
+                __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
             return n;
+        }
         fn(path, token, arg);
         n++;
     }

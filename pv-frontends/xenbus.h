@@ -65,6 +65,11 @@ int xenbus_transact(xenbus_transaction_fn fn, void *arg);
  * says "connected" again. -ENOSYS if it does not offer the feature,
  * -ETIME if it does not answer. */
 int xenbus_reconnect(void);
+/* After a resume in a new domain (suspend.h): the reconnect handshake,
+ * then every callback watch registered again, which fires each once.
+ * Watches without a callback are not known here and stay dropped.
+ * 0, or -errno as xenbus_reconnect or of the first watch refused. */
+int xenbus_resume(void);
 
 int xenbus_watch(const char *path, const char *token);
 int xenbus_unwatch(const char *path, const char *token);

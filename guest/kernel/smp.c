@@ -75,6 +75,7 @@ static int start_ap(unsigned id)
 {
     struct percpu *c = cpu_of(id);
     memset(c, 0, sizeof(*c));
+    c->self = c;
     c->id = id;
     c->pvcs = pvcs_pages + id * 4096;
     struct vcpu_hvm_context ctx = {.mode = VCPU_HVM_MODE_64B};

@@ -15,6 +15,15 @@ unsigned smp_bring_up(unsigned n);
 /* Hands fn to an idle AP to run once. */
 void smp_run_on(unsigned cpu, void (*fn)(void));
 
+/* Around a suspend (smp_park.c), from vCPU 0 with the others idle or
+ * busy in handed work that ends: parks every up AP, interrupts off,
+ * spinning; returns how many, or -1 if one did not stop within 1 s (then
+ * release them, and do not suspend). */
+int smp_park_others(void);
+/* Lets them go; new_domain: after a restore or migration, so each
+ * re-registers its PVCS page and takes upcalls again first. False if one
+ * did not come back within 1 s. */
+bool smp_release_others(bool new_domain);
 /* vCPU hotplug (kernel/cpu_hotplug.c), from vCPU 0: brings vCPU id up
  * (the first time through VCPUOP_initialise, later VCPUOP_up, resuming
  * it where it went down) or takes it down (it finishes what it runs, then
