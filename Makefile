@@ -7,7 +7,7 @@ CC          ?= gcc
 OPT         ?= -O2
 SAN         ?=
 DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config \
-	xenstore-utils liburing-dev man-db groff-base
+	xenstore-utils liburing-dev man-db groff-base clang libclang-rt-14-dev valgrind iputils-ping iproute2
 
 WARN     := -Wall -Wextra -Werror
 HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -Ixenstore/lib -Ipv-backends -pthread $(SAN)
@@ -21,7 +21,7 @@ GUEST_CFLAGS := -O2 -g -std=gnu11 $(WARN) -ffreestanding -fno-pic -fno-pie \
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/guest.ld
 
-.PHONY: all deps test unit integration check-asan demo bench clean
+.PHONY: all deps test unit integration check-asan check-valgrind fuzz fuzz-bins demo bench clean
 all: deps $(BUILD)/bin/xenolith $(BUILD)/bin/xl $(BUILD)/guest/xenolith-guest unit-bins tool-bins bench-bins
 
 # ---- Debian packages: installed when root, otherwise the exact line is printed.
@@ -99,7 +99,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 .PHONY: unit-bins
 unit-bins: $(UNIT_BINS)
 HOST_LIBS := $(BUILD)/lib/libhv.a $(BUILD)/lib/libdom0.a $(BUILD)/lib/libxenolith-xenstore.a
-$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) | deps
+$(BUILD)/tests/unit/%: tests/unit/%.c $(HOST_LIBS) $(wildcard tests/unit/hypervisor/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(HOST_LIBS) \
 		$(HOST_LDFLAGS) -lcmocka -lyajl
@@ -221,6 +221,34 @@ $$(BUILD)/tests/unit/$(1)/%: tests/unit/$(1)/%.c $$(BUILD)/lib/lib$(1).a $$(BE_L
 endef
 $(foreach b,$(BACKENDS),$(eval $(call backend_rules,$(b))))
 
+# ---- Fuzzing: tests/fuzz/<target>/fuzz.c, one libFuzzer binary each, built
+# with clang (coverage + ASan + UBSan) into build-fuzz/ together with the
+# code under test. FUZZ_LIBS_<target> names the archives a harness links
+# (xenstored's and the hypervisor's objects cannot share one binary: both
+# have a log.c). `make fuzz` runs each for FUZZ_SECONDS; `make test` only
+# replays each checked-in corpus (tests/fuzz/run.sh --ci).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(notdir $(patsubst %/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c)))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LIBS_xenstore    := lib/libxenstored.a lib/libdom0.a lib/libxenolith-xenstore.a
+FUZZ_LIBS_xlcfg       := lib/libdom0.a
+FUZZ_LIBS_device_spec := lib/libdom0.a
+FUZZ_LIBS_elf         := lib/libdom0.a
+FUZZ_LIBS_hypercall   := lib/libhv.a lib/libdom0.a lib/libxenolith-xenstore.a
+FUZZ_LIBS_control     := lib/libhv.a lib/libdom0.a lib/libxenolith-xenstore.a
+FUZZ_LIBS_netif       := lib/libnetback.a
+fuzz-bins:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-gnu-variable-sized-type-not-at-end" \
+		$(FUZZ_BINS)
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%/fuzz.c $(HOST_LIBS) $(XS_LIBS) $(BACKENDS:%=$(BUILD)/lib/lib%.a) $(wildcard tests/fuzz/*.h tests/unit/hypervisor/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -fsanitize=fuzzer -Itests/unit -Ixenstore/xenstored -o $@ $< \
+		$(addprefix $(BUILD)/,$(FUZZ_LIBS_$*)) $(HOST_LDFLAGS) -lyajl
+fuzz: fuzz-bins
+	tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
 # ---- Manual pages, printed by xl from the tables that drive `xl help` and the
 # config parser (dom0-tools/xl/xl_man.c).
 MAN_PAGES := $(BUILD)/man/xl.1 $(BUILD)/man/xl.cfg.5
@@ -230,7 +258,7 @@ $(BUILD)/man/%: $(BUILD)/bin/xl
 	$(BUILD)/bin/xl help --man $* > $@
 
 # ---- Entry points
-test: all
+test: all fuzz-bins
 	@BUILD=$(BUILD) tests/run-all.sh
 
 unit: all
@@ -241,6 +269,11 @@ check-asan:
 		build-asan/bin/xenolith build-asan/bin/xl unit-bins
 	@BUILD=build-asan tests/run-all.sh --unit-only
 
+# The Dom0 daemons (xenstored, xenconsoled) under valgrind over a few
+# integration tests (tests/valgrind/run.sh), into build-valgrind/.
+check-valgrind: all
+	@BUILD=$(BUILD) tests/valgrind/run.sh
+
 demo: all
 	@BUILD=$(BUILD) examples/demo.sh
 
@@ -248,6 +281,6 @@ bench: all
 	@BUILD=$(BUILD) bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-valgrind
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)

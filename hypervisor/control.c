@@ -19,6 +19,8 @@
 #include "host.h"
 #include "kvm.h"
 #include "log.h"
+#include "sched_cgroup.h"
+#include "vcpu.h"
 
 #define ANY_SIZE UINT32_MAX
 
@@ -327,6 +329,124 @@ static int op_gnttab_copy(const void *in, uint32_t n, struct control_reply *r)
     return rc;
 }
 
+static int op_domain_rename(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct xlctl_domain_rename req;
+    memcpy(&req, in, sizeof(req));
+    req.name[sizeof(req.name) - 1] = '\0';
+    struct domain *d = domain_by_id(req.domid);
+    return d ? domain_rename(d, req.name) : -ESRCH;
+}
+
+static int op_vcpu_list(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_domid id;
+    memcpy(&id, in, sizeof(id));
+    if (id.domid == 0)
+        return -EPERM; /* Dom0's CPUs are the host's */
+    struct domain *d = domain_by_id(id.domid);
+    if (!d)
+        return -ESRCH;
+    static struct xlctl_vcpuinfo v[XLCTL_MAX_VCPUS];
+    domain_vcpu_info(d, v);
+    out_put(r, v, (uint32_t)(d->nr_vcpus * sizeof(v[0])));
+    return 0;
+}
+
+static int op_vcpu_set_affinity(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct xlctl_vcpu_affinity a;
+    memcpy(&a, in, sizeof(a));
+    struct domain *d = domain_by_id(a.domid);
+    return d ? domain_set_affinity(d, a.vcpu, a.cpumap) : -ESRCH;
+}
+
+static int op_domain_set_maxmem(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct xlctl_domain_maxmem m;
+    memcpy(&m, in, sizeof(m));
+    struct domain *d = domain_by_id(m.domid);
+    if (!d)
+        return -ESRCH;
+    if (m.max_kib == 0 || m.max_kib % 4)
+        return -EINVAL;
+    int rc = reservation_set_max(&d->resv, m.max_kib / 4);
+    if (rc == 0)
+        log_info("d%u: maximum reservation %llu KiB", d->domid, (unsigned long long)m.max_kib);
+    return rc;
+}
+
+/* Reasons travel as the payload of the failure, as for DOMAIN_CREATE. */
+static int fail_with(struct control_reply *r, int rc, const char *why)
+{
+    out_put(r, why, (uint32_t)strlen(why) + 1);
+    return rc;
+}
+
+static int op_sched_credit(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n;
+    struct xlctl_sched_credit s;
+    memcpy(&s, in, sizeof(s));
+    struct domain *d = domain_by_id(s.domid);
+    if (!d)
+        return -ESRCH;
+    if ((s.flags & XLCTL_SCHED_SET_WEIGHT) && (s.weight < 1 || s.weight > 65535))
+        return fail_with(r, -EINVAL, "weight must be 1..65535");
+    if ((s.flags & XLCTL_SCHED_SET_CAP) && s.cap > 100u * d->nr_vcpus) {
+        char why[96];
+        snprintf(why, sizeof(why), "cap must be 0..%u (%% of one CPU, for %u vCPU%s)",
+                 100u * d->nr_vcpus, d->nr_vcpus, d->nr_vcpus > 1 ? "s" : "");
+        return fail_with(r, -EINVAL, why);
+    }
+    if (s.flags & ~(XLCTL_SCHED_SET_WEIGHT | XLCTL_SCHED_SET_CAP))
+        return -EINVAL;
+    if (s.flags) {
+        char why[300];
+        int rc = sched_cgroup_apply(d, s.flags, s.weight, s.cap, why, sizeof(why));
+        if (rc < 0)
+            return fail_with(r, rc, why);
+        if (s.flags & XLCTL_SCHED_SET_WEIGHT)
+            d->sched_weight = s.weight;
+        if (s.flags & XLCTL_SCHED_SET_CAP)
+            d->sched_cap = s.cap;
+        log_info("d%u: sched-credit weight %u cap %u", d->domid,
+                 d->sched_weight ? d->sched_weight : XLCTL_SCHED_WEIGHT_DEFAULT, d->sched_cap);
+    }
+    struct xlctl_sched_credit out = {
+        .domid = d->domid,
+        .weight = d->sched_weight ? d->sched_weight : XLCTL_SCHED_WEIGHT_DEFAULT,
+        .cap = d->sched_cap,
+    };
+    sched_cgroup_describe(d, out.mechanism, sizeof(out.mechanism));
+    out_put(r, &out, sizeof(out));
+    return 0;
+}
+
+static int op_domain_shutdown(const void *in, uint32_t n, struct control_reply *r)
+{
+    (void)n, (void)r;
+    struct xlctl_domain_shutdown s;
+    memcpy(&s, in, sizeof(s));
+    struct domain *d = domain_by_id(s.domid);
+    if (!d)
+        return -ESRCH;
+    if (s.reason > SHUTDOWN_MAX)
+        return -EINVAL;
+    pthread_mutex_lock(&d->lock);
+    bool over = d->state == XLCTL_STATE_SHUTDOWN || d->state == XLCTL_STATE_DYING;
+    pthread_mutex_unlock(&d->lock);
+    if (over)
+        return -EINVAL;
+    log_info("d%u: shut down by the toolstack", d->domid);
+    domain_shutdown(d, s.reason);
+    return 0;
+}
+
 void control_client_gone(uint32_t client)
 {
     evtchn_dom0_close_owned(client);
@@ -442,6 +562,12 @@ static const struct {
     [XLCTL_OP_DOMAIN_SET_STATE] = {op_set_state, ANY_SIZE},
     [XLCTL_OP_DOMAIN_RESUME] = {op_resume, sizeof(struct xlctl_domid)},
     [XLCTL_OP_DOMAIN_DIRTY_LOG] = {op_dirty_log, sizeof(struct xlctl_dirty_log)},
+    [XLCTL_OP_DOMAIN_RENAME] = {op_domain_rename, sizeof(struct xlctl_domain_rename)},
+    [XLCTL_OP_VCPU_LIST] = {op_vcpu_list, sizeof(struct xlctl_domid)},
+    [XLCTL_OP_VCPU_SET_AFFINITY] = {op_vcpu_set_affinity, sizeof(struct xlctl_vcpu_affinity)},
+    [XLCTL_OP_DOMAIN_SET_MAXMEM] = {op_domain_set_maxmem, sizeof(struct xlctl_domain_maxmem)},
+    [XLCTL_OP_SCHED_CREDIT] = {op_sched_credit, sizeof(struct xlctl_sched_credit)},
+    [XLCTL_OP_DOMAIN_SHUTDOWN] = {op_domain_shutdown, sizeof(struct xlctl_domain_shutdown)},
 };
 
 void control_handle(const uint8_t *req, size_t len, struct control_reply *r)
@@ -473,7 +599,10 @@ void control_handle(const uint8_t *req, size_t len, struct control_reply *r)
         r->hdr.status = -EINVAL;
     else
         r->hdr.status = ops[h.op].fn(req + sizeof(h), h.len, r);
-    if (r->hdr.status < 0 && h.op != XLCTL_OP_DOMAIN_CREATE && h.op != XLCTL_OP_DOMAIN_SET_STATE)
+    /* A failure's payload is only ever a reason string, from the ops
+     * that give one (control.h). */
+    if (r->hdr.status < 0 && h.op != XLCTL_OP_DOMAIN_CREATE && h.op != XLCTL_OP_DOMAIN_SET_STATE &&
+        h.op != XLCTL_OP_SCHED_CREDIT)
         r->len = 0;
     r->hdr.len = r->len;
 }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "gnttab_dom0.h"
 #include "kvm.h"
 #include "log.h"
+#include "sched_cgroup.h"
 #include "vcpu.h"
 #include "vtime.h"
 #include "xenolith/boot.h"
@@ -200,6 +202,13 @@ static int open_console_log(struct domain *d)
 
 static void free_domain(struct domain *d)
 {
+    /* Timers first: a timer firing now raises VIRQ_TIMER under the
+     * timers' lock and takes the event-channel table's lock, which
+     * evtchn_destroy frees (seen: the timer thread waiting forever on the
+     * freed lock, and with it every later destroy). */
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i])
+            vtime_vcpu_destroy(d->vcpus[i]);
     evtchn_destroy(d);
     if (d->gnttab)
         gnttab_dom0_domain_gone(d); /* Dom0's maps of it become orphans */
@@ -208,6 +217,7 @@ static void free_domain(struct domain *d)
         if (d->vcpus[i])
             vcpu_free(d->vcpus[i]);
     physmap_destroy(&d->physmap);
+    reservation_destroy(&d->resv);
     if (d->vm_fd >= 0)
         close(d->vm_fd);
     guest_mem_destroy(&d->mem);
@@ -364,6 +374,12 @@ int domain_create(const struct xlctl_domain_create *req, struct domain **out,
     }
     d->shared = guest_mem_xen_page(&d->mem, GUEST_XEN_SHARED_INFO);
     physmap_init(&d->physmap);
+    rc = reservation_init(&d->resv, guest_mem_ram_pages(&d->mem));
+    if (rc < 0) {
+        snprintf(why, whylen, "allocating the reservation map: %s", strerror(-rc));
+        free_domain(d);
+        return rc;
+    }
     rc = gnttab_init(d, req->max_grant_frames);
     if (rc < 0) {
         snprintf(why, whylen, "allocating the grant table: %s", strerror(-rc));
@@ -444,6 +460,7 @@ static void release_in_xenstore(uint32_t domid, const uint8_t *uuid)
 void domain_destroy(struct domain *d)
 {
     stop_vcpus(d);
+    sched_cgroup_domain_gone(d);
     /* Peers' ports revert to unbound while both domains still exist. */
     evtchn_reset(d);
     pthread_rwlock_wrlock(&table_lock);
@@ -461,6 +478,7 @@ void domain_destroy_all(void)
     for (uint32_t i = 1; i <= DOMAIN_MAX_DOMID; i++)
         if (table[i])
             domain_destroy(table[i]);
+    sched_cgroup_cleanup();
 }
 
 int domain_set_boot(struct domain *d, const struct xlctl_boot *boot)
@@ -561,6 +579,102 @@ uint8_t domain_shutdown_action(const struct domain *d)
     return xlctl_shutdown_action(d->shutdown_reason, d->on_poweroff, d->on_reboot, d->on_crash);
 }
 
+int domain_rename(struct domain *d, const char *name)
+{
+    if (!name_is_valid(name))
+        return -EINVAL;
+    struct domain *other = domain_by_name(name);
+    if (other == d)
+        return 0;
+    if (other)
+        return -EEXIST;
+    char from[700], to[700];
+    snprintf(from, sizeof(from), "%s/guest-%s.log", console_dir, d->name);
+    snprintf(to, sizeof(to), "%s/guest-%s.log", console_dir, name);
+    /* The open fd keeps writing to the renamed file; a log already there
+     * under the new name (an old domain's) is replaced, as a new domain of
+     * that name would truncate nothing but append to it. */
+    if (rename(from, to) < 0 && errno != ENOENT)
+        log_warn("d%u: console log %s not renamed", d->domid, from);
+    pthread_mutex_lock(&d->lock);
+    log_info("d%u: renamed '%s' to '%s'", d->domid, d->name, name);
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+void domain_vcpu_info(struct domain *d, struct xlctl_vcpuinfo *out)
+{
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        struct xlctl_vcpuinfo *o = &out[i];
+        memset(o, 0, sizeof(*o));
+        o->vcpu = i;
+        o->tid = vcpu_tid(v);
+        bool runnable;
+        vcpu_host_state(v, &o->cpu, &runnable);
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (v->thread_started && pthread_getaffinity_np(v->thread, sizeof(set), &set) == 0) {
+            for (unsigned c = 0; c < XLCTL_CPUMAP_WORDS * 64 && c < CPU_SETSIZE; c++)
+                if (CPU_ISSET(c, &set))
+                    o->affinity[c / 64] |= 1ull << (c % 64);
+        }
+        pthread_mutex_lock(&d->lock);
+        o->online = v->online;
+        o->cpu_time_ns = vcpu_cpu_time_ns(v);
+        bool parked = v->parked;
+        bool blocked = v->blocked;
+        pthread_mutex_unlock(&d->lock);
+        /* Xen's r and b: on a CPU now, or waiting for an event. A vCPU
+         * idling in hlt sleeps inside KVM_RUN: the thread is not runnable. */
+        o->running = o->online && !parked && runnable && !blocked;
+        o->blocked = o->online && !o->running;
+    }
+}
+
+int domain_set_affinity(struct domain *d, uint32_t vcpu, const uint64_t *cpumap)
+{
+    if (vcpu != XLCTL_VCPU_ALL && vcpu >= d->nr_vcpus)
+        return -ENOENT;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    unsigned n = 0;
+    for (unsigned c = 0; c < XLCTL_CPUMAP_WORDS * 64 && c < CPU_SETSIZE; c++) {
+        if (cpumap[c / 64] >> (c % 64) & 1) {
+            CPU_SET(c, &set);
+            n++;
+        }
+    }
+    if (n == 0)
+        return -EINVAL;
+    unsigned first = vcpu == XLCTL_VCPU_ALL ? 0 : vcpu;
+    unsigned last = vcpu == XLCTL_VCPU_ALL ? d->nr_vcpus : vcpu + 1;
+    /* Check the map on the first thread before touching any: the kernel
+     * refuses a set with no CPU this process may use (EINVAL). */
+    cpu_set_t old;
+    struct vcpu *v0 = d->vcpus[first];
+    if (!v0->thread_started || pthread_getaffinity_np(v0->thread, sizeof(old), &old) != 0)
+        return -ESRCH;
+    int rc = pthread_setaffinity_np(v0->thread, sizeof(set), &set);
+    if (rc != 0)
+        return -rc;
+    for (unsigned i = first + 1; i < last; i++) {
+        if (!d->vcpus[i]->thread_started)
+            continue;
+        rc = pthread_setaffinity_np(d->vcpus[i]->thread, sizeof(set), &set);
+        if (rc != 0) {
+            log_warn("d%u vcpu%u: affinity not set", d->domid, i);
+            return -rc;
+        }
+    }
+    if (vcpu == XLCTL_VCPU_ALL)
+        log_info("d%u: every vCPU pinned to %u host CPU%s", d->domid, n, n > 1 ? "s" : "");
+    else
+        log_info("d%u: vCPU %u pinned to %u host CPU%s", d->domid, vcpu, n, n > 1 ? "s" : "");
+    return 0;
+}
+
 void domain_info(struct domain *d, struct xlctl_dominfo *info)
 {
     memset(info, 0, sizeof(*info));
@@ -568,18 +682,33 @@ void domain_info(struct domain *d, struct xlctl_dominfo *info)
     memcpy(info->name, d->name, sizeof(info->name));
     memcpy(info->uuid, d->uuid, sizeof(info->uuid));
     info->vcpus = d->nr_vcpus;
-    info->memory_kib = guest_mem_ram_pages(&d->mem) * 4;
+    info->built_memory_kib = guest_mem_ram_pages(&d->mem) * 4;
+    info->memory_kib = d->resv.absent ? reservation_current(&d->resv) * 4 : info->built_memory_kib;
+    info->max_memory_kib = d->resv.absent ? reservation_max(&d->resv) * 4 : info->built_memory_kib;
     info->create_time_ns = d->create_time_ns;
     info->on_poweroff = d->on_poweroff;
     info->on_reboot = d->on_reboot;
     info->on_crash = d->on_crash;
+    /* Xen's b: a vCPU waiting for an event. Ours idle in hlt inside
+     * KVM_RUN or in SCHEDOP_block: either way the thread sleeps. */
+    bool sleeping[XLCTL_MAX_VCPUS];
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        int cpu;
+        bool runnable;
+        vcpu_host_state(d->vcpus[i], &cpu, &runnable);
+        sleeping[i] = !runnable;
+    }
     pthread_mutex_lock(&d->lock);
     info->state = d->state;
     info->shutdown_reason = d->shutdown_reason;
     info->shutdown_code = d->shutdown_code;
     for (unsigned i = 0; i < d->nr_vcpus; i++) {
-        info->cpu_time_ns += vcpu_cpu_time_ns(d->vcpus[i]);
-        info->vcpus_blocked += d->vcpus[i]->blocked;
+        struct vcpu *v = d->vcpus[i];
+        info->cpu_time_ns += vcpu_cpu_time_ns(v);
+        if (v->online) {
+            info->vcpus_online++;
+            info->vcpus_blocked += v->blocked || (sleeping[i] && !v->parked);
+        }
     }
     pthread_mutex_unlock(&d->lock);
 }

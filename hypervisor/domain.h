@@ -22,6 +22,7 @@
 
 #include "guest_mem.h"
 #include "physmap.h"
+#include "reservation.h"
 #include "xenolith/control.h"
 #include "xenolith/xen.h"
 
@@ -47,6 +48,10 @@ struct domain {
     struct evtchn_table *evtchn;
     struct physmap physmap;
     struct gnttab *gnttab;       /* grant table v1 (gnttab.h) */
+    struct reservation resv;     /* pages held, the maximum (balloon) */
+    uint32_t sched_weight;       /* Xen credit weight; 0 = never set (256) */
+    uint32_t sched_cap;          /* % of one CPU, 0 = none */
+    bool sched_cgroup;           /* its vCPU threads are in a cgroup of their own */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;         /* vCPUs park and wake on it */
@@ -116,6 +121,17 @@ int domain_pause(struct domain *d);    /* returns once every vCPU is parked */
 /* Shuts the domain down with a Xen SHUTDOWN_* reason (first latched code
  * wins) and parks all vCPUs; the main loop then applies on_*. Any thread. */
 void domain_shutdown(struct domain *d, uint32_t reason);
+
+/* Renames a guest; its console log file follows. 0, -EINVAL bad name,
+ * -EEXIST in use. Main thread. */
+int domain_rename(struct domain *d, const char *name);
+
+/* One xlctl_vcpuinfo per vCPU into out (d->nr_vcpus of them). */
+void domain_vcpu_info(struct domain *d, struct xlctl_vcpuinfo *out);
+
+/* Hard affinity of vCPU `vcpu` (XLCTL_VCPU_ALL: every one). 0, -ENOENT
+ * no such vCPU, -EINVAL empty or unusable map (nothing changed). */
+int domain_set_affinity(struct domain *d, uint32_t vcpu, const uint64_t *cpumap);
 
 /* Fills a dominfo snapshot. */
 void domain_info(struct domain *d, struct xlctl_dominfo *info);

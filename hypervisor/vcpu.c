@@ -449,6 +449,7 @@ static void *vcpu_thread(void *arg)
     struct vcpu *v = arg;
     struct domain *d = v->dom;
     current_run = v->run;
+    __atomic_store_n(&v->tid, (uint32_t)gettid(), __ATOMIC_RELEASE);
     while (wait_until_runnable(v)) {
         inject_callback(v);
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
@@ -517,4 +518,48 @@ uint64_t vcpu_cpu_time_ns(struct vcpu *v)
     if (pthread_getcpuclockid(v->thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
         return v->cpu_ns_at_exit;
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint32_t vcpu_tid(struct vcpu *v)
+{
+    if (!v->thread_started)
+        return 0;
+    for (int i = 0; i < 1000; i++) {
+        uint32_t tid = __atomic_load_n(&v->tid, __ATOMIC_ACQUIRE);
+        if (tid)
+            return tid;
+        usleep(100); /* created a moment ago: its first line sets it */
+    }
+    return 0;
+}
+
+void vcpu_host_state(struct vcpu *v, int *cpu, bool *running)
+{
+    *cpu = -1;
+    *running = false;
+    uint32_t tid = __atomic_load_n(&v->tid, __ATOMIC_ACQUIRE);
+    if (!tid || !v->thread_started)
+        return;
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/self/task/%u/stat", tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "tid (comm) S ...": comm may hold spaces, so start after the last ')'.
+     * Field 3 is the state, field 39 the CPU it last ran on. */
+    char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return;
+    p += 2;
+    *running = *p == 'R';
+    for (int field = 3; field < 39 && p; field++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    if (p)
+        *cpu = atoi(p);
 }

@@ -30,6 +30,7 @@ struct vcpu {
     struct kvm_run *run;
     pthread_t thread;
     bool thread_started;
+    uint32_t tid;             /* Linux thread id once started (atomic), for affinity and cgroups */
     bool is_pvm;              /* host kvm_pvm: guest told through RDX */
     struct vcpu_info *vcpu_info; /* in shared_info, or where the guest moved it */
     bool vcpu_info_moved;        /* VCPUOP_register_vcpu_info done (once only) */
@@ -61,6 +62,13 @@ void vcpu_kick(struct vcpu *v);       /* make it leave KVM_RUN soon */
 void vcpu_join(struct vcpu *v);       /* after stop=true and a kick */
 void vcpu_free(struct vcpu *v);
 uint64_t vcpu_cpu_time_ns(struct vcpu *v); /* call with dom->lock held */
+
+/* The thread's Linux id, waiting (briefly) for a thread just started to
+ * publish it; 0 if the thread is not running. */
+uint32_t vcpu_tid(struct vcpu *v);
+/* Scheduling facts of the thread from /proc: the host CPU it last ran
+ * on (-1 unknown) and whether it is runnable now ('R'). */
+void vcpu_host_state(struct vcpu *v, int *cpu, bool *running);
 
 /* Raises the event-channel upcall on v: its per-vCPU vector through the
  * local APIC (the guest EOIs it), else the domain's callback vector

@@ -23,6 +23,8 @@
 #include "vcpu.h"
 
 static pthread_mutex_t timers_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Counts vtime_vcpu_destroy() calls (under timers_lock): see timers_main. */
+static uint64_t timers_removed;
 static int timers_epoll = -1;
 static int timers_stop = -1;
 static pthread_t timers_thread;
@@ -150,12 +152,18 @@ static void *timers_main(void *arg)
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     struct epoll_event evs[32];
     for (;;) {
+        uint64_t seq = __atomic_load_n(&timers_removed, __ATOMIC_ACQUIRE);
         int n = epoll_wait(timers_epoll, evs, 32, -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             break;
         pthread_mutex_lock(&timers_lock);
+        /* A vCPU's timers removed since epoll_wait began may be in evs[]
+         * with a vCPU already freed: drop the whole batch. Timer fds are
+         * level-triggered, so the live ones are reported again at once. */
+        if (seq != timers_removed)
+            n = 0;
         bool stop = false;
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 == 0)
@@ -228,6 +236,7 @@ void vtime_vcpu_destroy(struct vcpu *v)
         close(v->timer_fd[i]);
         v->timer_fd[i] = -1;
     }
+    __atomic_store_n(&timers_removed, timers_removed + 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&timers_lock);
 }
 

@@ -85,6 +85,25 @@ int xenbus_init(void)
     return 0;
 }
 
+bool xenbus_server_attached(void)
+{
+    return ring && __atomic_load_n(&ring->server_features, __ATOMIC_ACQUIRE) != 0;
+}
+
+bool xenbus_watch_events_waiting(void)
+{
+    if (!ring || broken || __atomic_load_n(&lock, __ATOMIC_ACQUIRE))
+        return false;
+    if (__atomic_load_n(&ring->rsp_prod, __ATOMIC_ACQUIRE) != ring->rsp_cons)
+        return true;
+    /* A hint, read without the lock: events queued for a callback. */
+    for (unsigned i = 0; i < nwatches; i++)
+        for (unsigned c = 0; c < ncallbacks; c++)
+            if (strcmp(watches[i].token, callbacks[c].token) == 0)
+                return true;
+    return false;
+}
+
 /* Waits for xenstored's next event, or the deadline. The caller cleared
  * `kicked` before it last looked at the ring, so no event is missed. */
 static int wait_ring(uint64_t deadline)
@@ -160,9 +179,19 @@ static void queue_watch(const char *payload, uint32_t len)
     if (plen + 1 >= len || nwatches == MAX_QUEUED_WATCHES)
         return; /* malformed or queue full: dropped, like a coalesced event */
     const char *token = payload + plen + 1;
-    snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
-    snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
-    nwatches++;
+    /* The same event already waiting says everything this one would. */
+    bool dup = false;
+    for (unsigned i = 0; i < nwatches && !dup; i++)
+        dup = !strcmp(watches[i].path, path) && !strcmp(watches[i].token, token);
+    if (!dup) {
+        snprintf(watches[nwatches].path, sizeof(watches[0].path), "%s", path);
+        snprintf(watches[nwatches].token, sizeof(watches[0].token), "%s", token);
+        nwatches++;
+    }
+    /* Whoever waits for a watch (xenbus_wait_watch, possibly below a
+     * request made from a callback on the idle path, which cleared
+     * `kicked`) must look at the queue again. */
+    __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
 }
 
 /* One message: the reply of our request, or watch events before it. */
@@ -337,7 +366,9 @@ int xenbus_transact(xenbus_transaction_fn fn, void *arg)
     return -EAGAIN;
 }
 
-int xenbus_reconnect(void)
+/* The handshake; the callbacks stay registered here when keep_callbacks
+ * (their watches are gone in xenstored either way). */
+static int reset_ring(bool keep_callbacks)
 {
     if (!ring)
         return -ENOSYS;
@@ -360,10 +391,37 @@ int xenbus_reconnect(void)
     }
     if (rc == 0) {
         nwatches = 0; /* their watches are gone; so are queued events */
-        ncallbacks = 0; /* and the callbacks that waited on them */
+        if (!keep_callbacks)
+            ncallbacks = 0; /* and the callbacks that waited on them */
         broken = false;
     }
     drop_lock();
+    return rc;
+}
+
+int xenbus_reconnect(void)
+{
+    return reset_ring(false);
+}
+
+/* As Linux's xs_resume: the same watches again, on the fresh connection.
+ * Their initial firing tells each client to look at its nodes anew. */
+int xenbus_resume(void)
+{
+    int rc = reset_ring(true);
+    for (unsigned i = 0; rc == 0; i++) {
+        char path[sizeof(callbacks[0].path)], token[sizeof(callbacks[0].token)];
+        take_lock();
+        bool more = i < ncallbacks;
+        if (more) {
+            memcpy(path, callbacks[i].path, sizeof(path));
+            memcpy(token, callbacks[i].token, sizeof(token));
+        }
+        drop_lock();
+        if (!more)
+            break;
+        rc = xenbus_watch(path, token);
+    }
     return rc;
 }
 
@@ -439,21 +497,25 @@ static bool take_watch(const char *token, char *path, size_t len)
     return false;
 }
 
-/* Reads whatever the ring holds now (watch events only, between requests). */
-static void drain_events(uint64_t deadline)
+/* Reads whatever the ring holds now (watch events only, between
+ * requests); returns how many messages it read. */
+static unsigned drain_events(uint64_t deadline)
 {
     static char payload[XENSTORE_PAYLOAD_MAX + 1];
+    unsigned n = 0;
     while (ring && !broken && ring->rsp_prod != ring->rsp_cons) {
         struct xsd_sockmsg h;
         if (ring_read(&h, sizeof(h), deadline) < 0 || h.len > XENSTORE_PAYLOAD_MAX ||
             ring_read(payload, h.len, deadline) < 0) {
             broken = true;
-            return;
+            return n;
         }
         payload[h.len] = '\0';
         if (h.type == XS_WATCH_EVENT)
             queue_watch(payload, h.len);
+        n++;
     }
+    return n;
 }
 
 int xenbus_wait_watch(const char *token, char *path, size_t len, uint64_t timeout_ns)
@@ -499,11 +561,18 @@ int xenbus_dispatch_watches(void)
         xenbus_watch_fn fn;
         void *arg;
         take_lock();
-        drain_events(time_now_ns() + REPLY_TIMEOUT_NS);
+        bool drained = drain_events(time_now_ns() + REPLY_TIMEOUT_NS) > 0;
         bool got = take_callback_event(path, sizeof(path), token, sizeof(token), &fn, &arg);
         drop_lock();
-        if (!got)
+        if (!got) {
+            /* Reading the ring, here or in a callback's own requests,
+             * cleared `kicked`, though the events it queued may be what a
+             * xenbus_wait_watch we are nested in (the idle path) waits
+             * for: it must look at the queue again. */
+            if (drained || n)
+                __atomic_store_n(&kicked, 1, __ATOMIC_RELEASE);
             return n;
+        }
         fn(path, token, arg);
         n++;
     }

@@ -17,6 +17,10 @@
 #include <stdint.h>
 
 int xenbus_init(void);
+/* True once xenstored serves our ring (it advertises its features there
+ * as it attaches, before the toolstack unpauses us): without it every
+ * request would wait out its timeout. */
+bool xenbus_server_attached(void);
 
 /* A transaction id from XS_TRANSACTION_START; XBT_NIL (0) is "none", which
  * is what the functions without _t use. */
@@ -61,6 +65,11 @@ int xenbus_transact(xenbus_transaction_fn fn, void *arg);
  * says "connected" again. -ENOSYS if it does not offer the feature,
  * -ETIME if it does not answer. */
 int xenbus_reconnect(void);
+/* After a resume in a new domain (suspend.h): the reconnect handshake,
+ * then every callback watch registered again, which fires each once.
+ * Watches without a callback are not known here and stay dropped.
+ * 0, or -errno as xenbus_reconnect or of the first watch refused. */
+int xenbus_resume(void);
 
 int xenbus_watch(const char *path, const char *token);
 int xenbus_unwatch(const char *path, const char *token);
@@ -80,5 +89,9 @@ int xenbus_watch_cb(const char *path, const char *token, xenbus_watch_fn fn, voi
  * there, without xenbus's lock, so they may call xenbus themselves. Does
  * not wait. */
 int xenbus_dispatch_watches(void);
+/* Cheap and lock-free: may a callback event be waiting (unread bytes on
+ * the ring, or events queued)? False while any request is in flight:
+ * the caller may be nested inside it. */
+bool xenbus_watch_events_waiting(void);
 
 #endif

@@ -44,7 +44,23 @@ run_integration() {
     done < <(BUILD="$BUILD" tests/integration/run.sh 2>&1)
 }
 
+# Each fuzz harness over its checked-in corpus, briefly (tests/fuzz/run.sh
+# --ci), when `make fuzz-bins` has built them.
+run_fuzz_corpus() {
+    local line
+    ls "${FUZZ_BUILD:-build-fuzz}"/fuzz/* >/dev/null 2>&1 || return 0
+    echo "== fuzz corpus"
+    while IFS= read -r line; do
+        echo "$line"
+        case "$line" in
+            PASS:*) passed=$((passed + 1)) ;;
+            FAIL:*) failed=$((failed + 1)); failures+=("${line#FAIL: }") ;;
+        esac
+    done < <(tests/fuzz/run.sh --ci 2>&1)
+}
+
 run_unit_suites
+[ "${1:-}" = "--unit-only" ] || run_fuzz_corpus
 [ "${1:-}" = "--unit-only" ] || run_integration
 
 if [ ${#failures[@]} -gt 0 ]; then

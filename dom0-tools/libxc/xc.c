@@ -290,3 +290,63 @@ void *xc_foreign_gpa(const struct xc_foreign_map *map, uint64_t gpa, uint64_t le
     long long off = xl_gpa_to_offset(map->layout.low_bytes, map->layout.high_bytes, gpa, len);
     return off < 0 || !map->base ? NULL : map->base + off;
 }
+
+int xc_domain_rename(struct xc *xc, uint32_t domid, const char *name)
+{
+    struct xlctl_domain_rename r = {.domid = domid};
+    if (strlen(name) >= sizeof(r.name))
+        return -EINVAL;
+    snprintf(r.name, sizeof(r.name), "%s", name);
+    return xc_request(xc, XLCTL_OP_DOMAIN_RENAME, &r, sizeof(r), NULL, 0, NULL, NULL);
+}
+
+int xc_vcpu_list(struct xc *xc, uint32_t domid, struct xlctl_vcpuinfo *out, unsigned *n)
+{
+    struct xlctl_domid id = {.domid = domid};
+    uint32_t len = 0;
+    int rc = xc_request(xc, XLCTL_OP_VCPU_LIST, &id, sizeof(id), out,
+                        XLCTL_MAX_VCPUS * sizeof(*out), &len, NULL);
+    if (rc == 0 && len % sizeof(*out))
+        return -EBADMSG;
+    *n = rc == 0 ? len / sizeof(*out) : 0;
+    return rc;
+}
+
+int xc_vcpu_set_affinity(struct xc *xc, uint32_t domid, uint32_t vcpu, const uint64_t *cpumap)
+{
+    struct xlctl_vcpu_affinity a = {.domid = domid, .vcpu = vcpu};
+    memcpy(a.cpumap, cpumap, sizeof(a.cpumap));
+    return xc_request(xc, XLCTL_OP_VCPU_SET_AFFINITY, &a, sizeof(a), NULL, 0, NULL, NULL);
+}
+
+int xc_domain_set_maxmem(struct xc *xc, uint32_t domid, uint64_t max_kib)
+{
+    struct xlctl_domain_maxmem m = {.domid = domid, .max_kib = max_kib};
+    return xc_request(xc, XLCTL_OP_DOMAIN_SET_MAXMEM, &m, sizeof(m), NULL, 0, NULL, NULL);
+}
+
+int xc_sched_credit(struct xc *xc, struct xlctl_sched_credit *s, char *why, size_t whylen)
+{
+    union {
+        struct xlctl_sched_credit s;
+        char why[512];
+    } out;
+    uint32_t len = 0;
+    memset(&out, 0, sizeof(out));
+    int rc = xc_request(xc, XLCTL_OP_SCHED_CREDIT, s, sizeof(*s), &out, sizeof(out) - 1, &len, NULL);
+    if (rc == 0) {
+        if (len != sizeof(*s))
+            return -EBADMSG;
+        *s = out.s;
+    } else if (why && whylen) {
+        out.why[len] = '\0';
+        snprintf(why, whylen, "%s", out.why);
+    }
+    return rc;
+}
+
+int xc_domain_shutdown(struct xc *xc, uint32_t domid, uint32_t reason)
+{
+    struct xlctl_domain_shutdown s = {.domid = domid, .reason = reason};
+    return xc_request(xc, XLCTL_OP_DOMAIN_SHUTDOWN, &s, sizeof(s), NULL, 0, NULL, NULL);
+}

@@ -45,6 +45,16 @@ int xc_domain_list(struct xc *xc, struct xlctl_dominfo **out, unsigned *n);
 int xc_domain_info(struct xc *xc, uint32_t domid, struct xlctl_dominfo *out);
 /* Blocks until the domain is shut down or gone (-ESRCH). */
 int xc_domain_wait(struct xc *xc, uint32_t domid, struct xlctl_dominfo *out);
+/* The control ops behind xl's lifecycle commands (control.h). */
+int xc_domain_rename(struct xc *xc, uint32_t domid, const char *name);
+/* One entry per vCPU into out (room for XLCTL_MAX_VCPUS); *n of them. */
+int xc_vcpu_list(struct xc *xc, uint32_t domid, struct xlctl_vcpuinfo *out, unsigned *n);
+int xc_vcpu_set_affinity(struct xc *xc, uint32_t domid, uint32_t vcpu, const uint64_t *cpumap);
+int xc_domain_set_maxmem(struct xc *xc, uint32_t domid, uint64_t max_kib);
+/* Sets what s->flags say (0: nothing) and answers the values now. On
+ * failure `why` gets the daemon's reason (may be empty). */
+int xc_sched_credit(struct xc *xc, struct xlctl_sched_credit *s, char *why, size_t whylen);
+int xc_domain_shutdown(struct xc *xc, uint32_t domid, uint32_t reason);
 /* *text is malloc'd and NUL-terminated. */
 int xc_dmesg(struct xc *xc, char **text);
 int xc_daemon_stop(struct xc *xc);

@@ -722,6 +722,17 @@ static int set_vcpus(struct parse *ps, const struct cfg_key *k, const struct val
     return 0;
 }
 
+static int set_maxvcpus(struct parse *ps, const struct cfg_key *k, const struct value *v)
+{
+    struct shown sh;
+
+    if (v->num < 1 || v->num > XLCTL_MAX_VCPUS)
+        return fail(ps, v->line, "%s: %s is out of range (1..%u)", k->name,
+                    show(&sh, v->text, v->len), XLCTL_MAX_VCPUS);
+    ps->cfg.max_vcpus = (uint32_t)v->num;
+    return 0;
+}
+
 static int set_max_grant_frames(struct parse *ps, const struct cfg_key *k, const struct value *v)
 {
     struct shown sh;
@@ -880,6 +891,8 @@ static const struct cfg_key keys[] = {
       "MiB of RAM, default 128. Above the host's free memory the domain is refused, naming this line." },
     { "vcpus",       TAKES_NUMBER, "number of vCPUs", set_vcpus,
       "Number of virtual CPUs, default 1, at most 32. Each is a thread of the hypervisor daemon." },
+    { "maxvcpus",    TAKES_NUMBER, "number of vCPUs", set_maxvcpus,
+      "vCPUs the domain may bring online later (xl vcpu-set); vcpus is how many start online. Default: vcpus." },
     { "kernel",      TAKES_STRING, "quoted path",     set_kernel,
       "The guest kernel, an ELF image with Xen notes; a relative path is relative to the config file. Required." },
     { "cmdline",     TAKES_STRING, "quoted string",   set_cmdline,
@@ -904,7 +917,7 @@ static const struct cfg_key keys[] = {
       "A list of network interfaces, each 'mac=00:16:3e:xx:xx:xx,bridge=NAME,ip=A.B.C.D': bridge defaults to xenbr0 (a switch inside netback; tap:NAME also joins host TAP device NAME); mac defaults to a random 00:16:3e address; ip reaches the guest through xenstore." },
 
     /* Guest type, CPUs, memory, actions. */
-    LATER("builder"), LATER("pvh"), LATER("pool"), LATER("maxvcpus"), LATER("cpus"),
+    LATER("builder"), LATER("pvh"), LATER("pool"), LATER("cpus"),
     LATER("cpus_soft"), LATER("cpu_weight"), LATER("cap"), LATER("maxmem"), LATER("vnuma"),
     LATER("on_watchdog"), LATER("on_soft_reset"),
     /* Boot. */
@@ -1071,6 +1084,9 @@ static int parse_finish(struct parse *ps, const char *source)
         return fail(ps, 0, "missing required key 'name'");
     if (!ps->has_kernel)
         return fail(ps, 0, "missing required key 'kernel'");
+    if (ps->cfg.max_vcpus && ps->cfg.max_vcpus < ps->cfg.vcpus)
+        return fail(ps, 0, "maxvcpus (%u) is less than vcpus (%u)", ps->cfg.max_vcpus,
+                    ps->cfg.vcpus);
 
     /* As xl: cmdline wins; else "root=<root> <extra>", "root=<root>" or "<extra>". */
     if (ps->has_cmdline || (!ps->has_root && !ps->has_extra))

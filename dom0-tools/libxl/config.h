@@ -58,7 +58,9 @@ enum xl_guest_type {
 struct xl_domain_config {
     char name[64];            /* required; [A-Za-z0-9_.-]{1,63}, not all digits, not "Domain-0" */
     uint64_t memory_mib;      /* "memory", default 128, 1..XL_CONFIG_MEMORY_MAX_MIB */
-    uint32_t vcpus;           /* "vcpus", default 1, 1..XLCTL_MAX_VCPUS */
+    uint32_t vcpus;           /* "vcpus", default 1, 1..XLCTL_MAX_VCPUS: online at boot */
+    uint32_t max_vcpus;       /* "maxvcpus", 0 (not given: vcpus) or vcpus..XLCTL_MAX_VCPUS:
+                                 the domain has this many, xl vcpu-set brings them up */
     char kernel[PATH_MAX];    /* "kernel", required; absolute (see below) */
     char cmdline[1024];       /* "cmdline", else "root=<root> <extra>" as xl builds it */
     enum xl_guest_type type;  /* "type" = "pv" | "pvh" */

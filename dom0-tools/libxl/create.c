@@ -120,7 +120,7 @@ static void fill_request(const struct xl_domain_config *cfg, struct xlctl_domain
         req->uuid[8] = (uint8_t)((req->uuid[8] & 0x3f) | 0x80);
     }
     req->memory_kib = cfg->memory_mib * 1024;
-    req->vcpus = cfg->vcpus;
+    req->vcpus = cfg->max_vcpus ? cfg->max_vcpus : cfg->vcpus;
     req->on_poweroff = cfg->on_poweroff;
     req->on_reboot = cfg->on_reboot;
     req->on_crash = cfg->on_crash;
@@ -133,10 +133,12 @@ static void fill_request(const struct xl_domain_config *cfg, struct xlctl_domain
  * not need it, as with Xen's xenstored-less test setups: logged, not fatal.
  */
 static int xenstore_entries(const struct xl_domain_config *cfg, const struct xlctl_domain_create *req,
-                            const struct xlctl_domain_created *created, char *why, size_t whylen)
+                            const struct xlctl_domain_created *created, enum xl_boot_path path,
+                            char *why, size_t whylen)
 {
     struct xs_domain_info info = {
         .domid = created->domid,
+        .type = path == XL_BOOT_PATH_PVH32 ? "pvh" : "pv",
         .uuid = req->uuid,
         .store_evtchn = created->store_evtchn,
         .console_evtchn = created->console_evtchn,
@@ -240,7 +242,7 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
                                  .console_evtchn = created.console_evtchn};
     rc = xl_build_domain(xc, &args, why, sizeof(why));
     if (rc == 0)
-        rc = xenstore_entries(cfg, &req, &created, why, sizeof(why));
+        rc = xenstore_entries(cfg, &req, &created, path, why, sizeof(why));
     if (rc == 0)
         rc = device_entries(cfg, *domid, why, sizeof(why));
     if (rc == 0 && !paused) {

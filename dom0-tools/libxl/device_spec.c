@@ -17,6 +17,12 @@ static int fail(char *why, size_t len, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(why, len, fmt, ap);
         va_end(ap);
+        /* The spec is quoted as given; a newline or other control byte in
+         * it would break the one-line message xl prints (and a terminal
+         * escape would do worse), so each becomes '?'. */
+        for (char *p = why; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
     }
     return -1;
 }

@@ -72,8 +72,9 @@ static void write_nodes(struct tx *t, const struct xl_domain_config *cfg,
     snprintf(v, sizeof(v), "%llu", (unsigned long long)cfg->memory_mib * 1024);
     put(t, v, "%s/memory/static-max", dom);
     put(t, v, "%s/memory/target", dom);
-    for (uint32_t i = 0; i < cfg->vcpus; i++)
-        put(t, "online", "%s/cpu/%u/availability", dom, i);
+    uint32_t max_vcpus = cfg->max_vcpus ? cfg->max_vcpus : cfg->vcpus;
+    for (uint32_t i = 0; i < max_vcpus; i++)
+        put(t, i < cfg->vcpus ? "online" : "offline", "%s/cpu/%u/availability", dom, i);
     snprintf(v, sizeof(v), "%llu", (unsigned long long)in->store_gfn);
     put(t, v, "%s/store/ring-ref", dom);
     snprintf(v, sizeof(v), "%u", in->store_evtchn);
@@ -104,6 +105,11 @@ static void write_nodes(struct tx *t, const struct xl_domain_config *cfg,
     put(t, cfg->name, "%s/name", path);
     snprintf(v, sizeof(v), "%lld.000000", (long long)time(NULL));
     put(t, v, "%s/start_time", path);
+    /* As libxl's build_post: what the domain was built from (xl list -l). */
+    put(t, "linux", "%s/image/ostype", path);
+    put(t, cfg->kernel, "%s/image/kernel", path);
+    put(t, cfg->cmdline, "%s/image/cmdline", path);
+    put(t, in->type ? in->type : "pv", "%s/image/type", path);
 }
 
 int xs_domain_create(const struct xl_domain_config *cfg, const struct xs_domain_info *in,
@@ -168,4 +174,119 @@ void xs_domain_destroy(uint32_t domid, const uint8_t *uuid)
         xs_rm(xs, XBT_NULL, path);
     }
     xs_close(xs);
+}
+
+char *xs_domain_read(struct xs_handle *xs, uint32_t domid, const char *rel)
+{
+    char path[256];
+    unsigned len;
+    snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, rel);
+    return xs_read(xs, XBT_NULL, path, &len);
+}
+
+char *xs_domain_read_vm(struct xs_handle *xs, uint32_t domid, const char *rel)
+{
+    char *vm = xs_domain_read(xs, domid, "vm");
+    if (!vm)
+        return NULL;
+    char path[256];
+    unsigned len;
+    snprintf(path, sizeof(path), "%s/%s", vm, rel);
+    free(vm);
+    return xs_read(xs, XBT_NULL, path, &len);
+}
+
+uint64_t xs_domain_read_u64(struct xs_handle *xs, uint32_t domid, const char *rel, uint64_t dflt)
+{
+    char *v = xs_domain_read(xs, domid, rel), *end;
+    uint64_t n = dflt;
+    if (v && *v) {
+        unsigned long long x = strtoull(v, &end, 10);
+        if (!*end)
+            n = x;
+    }
+    free(v);
+    return n;
+}
+
+int xs_domain_write(struct xs_handle *xs, uint32_t domid, const char *rel, const char *value)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/local/domain/%u/%s", domid, rel);
+    return xs_write(xs, XBT_NULL, path, value, (unsigned)strlen(value)) ? 0 : -errno;
+}
+
+/* Runs fn in a transaction, again while it conflicts. */
+static int transact(struct xs_handle *xs, void (*fn)(struct tx *, const void *), const void *arg)
+{
+    for (int tries = 0; tries < TX_RETRIES; tries++) {
+        struct tx t = {.xs = xs, .t = xs_transaction_start(xs)};
+        if (t.t == XBT_NULL)
+            return -errno;
+        fn(&t, arg);
+        if (t.failed) {
+            int err = errno;
+            xs_transaction_end(xs, t.t, true);
+            return -err;
+        }
+        if (xs_transaction_end(xs, t.t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
+struct rename_args {
+    uint32_t domid;
+    const char *name;
+    const char *vm;
+};
+
+static void rename_nodes(struct tx *t, const void *arg)
+{
+    const struct rename_args *a = arg;
+    put(t, a->name, "/local/domain/%u/name", a->domid);
+    if (a->vm)
+        put(t, a->name, "%s/name", a->vm);
+}
+
+int xs_domain_rename(struct xs_handle *xs, uint32_t domid, const char *name)
+{
+    char *vm = xs_domain_read(xs, domid, "vm");
+    struct rename_args a = {.domid = domid, .name = name, .vm = vm};
+    int rc = transact(xs, rename_nodes, &a);
+    free(vm);
+    return rc;
+}
+
+struct vcpu_args {
+    uint32_t domid, online, max;
+};
+
+static void vcpu_nodes(struct tx *t, const void *arg)
+{
+    const struct vcpu_args *a = arg;
+    for (uint32_t i = 0; i < a->max; i++)
+        put(t, i < a->online ? "online" : "offline", "/local/domain/%u/cpu/%u/availability",
+            a->domid, i);
+}
+
+int xs_domain_set_vcpus(struct xs_handle *xs, uint32_t domid, uint32_t online, uint32_t max)
+{
+    struct vcpu_args a = {.domid = domid, .online = online, .max = max};
+    return transact(xs, vcpu_nodes, &a);
+}
+
+uint32_t xs_domain_avail_vcpus(struct xs_handle *xs, uint32_t domid, uint32_t max)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < max; i++) {
+        char rel[48];
+        snprintf(rel, sizeof(rel), "cpu/%u/availability", i);
+        char *v = xs_domain_read(xs, domid, rel);
+        n += v && strcmp(v, "online") == 0;
+        free(v);
+    }
+    return n;
 }

@@ -16,10 +16,76 @@ static const struct xl_command commands[] = {
      "  -p           leave the domain paused after it is created\n"
      "  -c           attach to its console once it is created (as xl console)\n"
      "  KEY=VALUE    extra config lines, applied after the file (e.g. memory=64)\n"},
-    {"list", main_list, "List information about all or some domains", "[DOMAIN ...]",
-     "  Columns: Name ID Mem(MiB) VCPUs State Time(s). State letters: r running,\n"
-     "  b blocked, p paused, s shut down, c crashed, d dying.\n"},
+    {"list", main_list, "List information about all or some domains", "[-l] [DOMAIN ...]",
+     "  -l, --long   every detail as JSON: an array of {\"domid\", \"config\", \"state\"}\n"
+     "               (config as xl's: c_info, b_info, disks, nics, on_*; state as\n"
+     "               libxl_dominfo: running, blocked, ..., current_memkb, cpu_time)\n"
+     "  Columns: Name ID Mem(MiB) VCPUs State Time(s). VCPUs counts the online ones.\n"
+     "  State letters: r running, b blocked, p paused, s shut down, c crashed, d dying.\n"},
     {"destroy", main_destroy, "Terminate a domain immediately", "DOMAIN", ""},
+    {"shutdown", main_shutdown, "Issue a shutdown signal to a domain", "[-a] [-w] [-F] <-a|DOMAIN>",
+     "  Writes \"poweroff\" to the domain's control/shutdown node in xenstore; its kernel\n"
+     "  acknowledges (writes \"\") and shuts down, and on_poweroff follows.\n"
+     "  -a, --all    every guest domain\n"
+     "  -w, --wait   wait until the domain(s) have shut down\n"
+     "  -F           if the guest does not acknowledge within 10 s (or does not\n"
+     "               advertise control/feature-poweroff), have the hypervisor shut\n"
+     "               it down itself, as Xen's remote shutdown\n"
+     "  XL_ACK_TIMEOUT_MS in the environment changes the 10 s.\n"},
+    {"reboot", main_reboot, "Issue a reboot signal to a domain", "[-a] [-w] [-F] <-a|DOMAIN>",
+     "  As shutdown, with \"reboot\": on_reboot follows (restart, the default, brings a\n"
+     "  fresh domain up with the same configuration).\n"
+     "  -a, --all    every guest domain\n"
+     "  -w, --wait   wait until the domain(s) have shut down for the reboot\n"
+     "  -F           if the guest does not acknowledge, the hypervisor reboots it\n"},
+    {"rename", main_rename, "Rename a domain", "DOMAIN NEW-NAME",
+     "  NEW-NAME: 1-63 of A-Z a-z 0-9 - _ . and not all digits; no other domain may\n"
+     "  have it. Xenstore's name nodes and the console log follow.\n"},
+    {"domid", main_domid, "Convert a domain name to domain id", "DOMAIN-NAME", ""},
+    {"domname", main_domname, "Convert a domain id to domain name", "DOMAIN-ID", ""},
+    {"uptime", main_uptime, "Print uptime for all/some domains", "[-s] [DOMAIN ...]",
+     "  -s           short: \" HH:MM:SS up D days, H:MM, NAME (ID)\" per domain\n"
+     "  Columns: Name ID Uptime. Domain-0's is the host's.\n"},
+    {"vcpu-list", main_vcpu_list, "List the VCPUs for all/some domains", "[DOMAIN ...]",
+     "  Columns: Name ID VCPU CPU State Time(s) Affinity (Hard / Soft). CPU is the host\n"
+     "  CPU the vCPU's thread last ran on; State r running, b blocked, p offline;\n"
+     "  Affinity the thread's host CPU affinity (Linux has no soft affinity: all).\n"},
+    {"vcpu-pin", main_vcpu_pin, "Set which CPUs a VCPU can use", "DOMAIN VCPU|all CPUS [-]",
+     "  CPUS: all, or a list such as 0-1,3 (^N leaves CPU N out). The vCPU thread's\n"
+     "  host affinity is set (sched_setaffinity): check it with taskset -p on the\n"
+     "  thread id (/proc/<xenolith pid>/task, thread d<ID>-vcpu<N>). A soft affinity\n"
+     "  other than '-' is refused: the host scheduler has none.\n"},
+    {"vcpu-set", main_vcpu_set, "Set the number of active VCPUs allowed for the domain",
+     "[-i] DOMAIN VCPUS",
+     "  Writes cpu/N/availability (online below VCPUS, offline above) in xenstore;\n"
+     "  the guest brings its vCPUs up and down to match (VCPUOP_up / VCPUOP_down).\n"
+     "  VCPUS is 1 to the domain's maxvcpus.\n"
+     "  -i, --ignore-host  allow more vCPUs than the host has CPUs\n"},
+    {"mem-set", main_mem_set, "Set the current memory usage for a domain", "DOMAIN MEM",
+     "  MEM in MiB, or with a suffix: b bytes, k KiB, m MiB, g GiB, t TiB.\n"
+     "  Writes memory/target; the guest's balloon driver gives pages back to the\n"
+     "  host (XENMEM_decrease_reservation) or takes them again, and the hypervisor\n"
+     "  holds it to MEM (as libxl enforces). MEM must not pass mem-max.\n"},
+    {"mem-max", main_mem_max, "Set the maximum amount reservation for a domain", "DOMAIN MEM",
+     "  MEM as for mem-set; at least the current target, at most the memory the\n"
+     "  domain was built with. Writes memory/static-max.\n"},
+    {"sched-credit", main_sched_credit, "Get/set credit scheduler parameters",
+     "[-d DOMAIN [-w WEIGHT] [-c CAP]]",
+     "  -d DOMAIN, --domain=DOMAIN   the domain to show or change (else all)\n"
+     "  -w WEIGHT, --weight=WEIGHT   1..65535, relative to other domains (default 256)\n"
+     "  -c CAP, --cap=CAP            % of one host CPU for the whole domain, 0 = none\n"
+     "  Applied to the domain's vCPU threads through a CPU cgroup of their own\n"
+     "  (v2 cpu.weight / cpu.max, else v1 cpu.shares / cpu.cfs_quota_us); where the\n"
+     "  daemon may use neither, setting fails and says why.\n"},
+    {"top", main_top, "Monitor a host and the domains in real time", "[-b] [-f] [-i N] [-d SECONDS]",
+     "  Columns as xentop: NAME STATE CPU(sec) CPU(%) MEM(k) MEM(%) MAXMEM(k) MAXMEM(%)\n"
+     "  VCPUS NETS NETTX(k) NETRX(k) VBDS VBD_OO VBD_RD VBD_WR VBD_RSECT VBD_WSECT.\n"
+     "  -b           batch: plain text, no terminal control, no keys\n"
+     "  -i N         N updates, then exit (batch default: 1)\n"
+     "  -d SECONDS   between updates (default 3; fractions allowed)\n"
+     "  -f           full domain names (else cut at 10 characters, as xentop)\n"
+     "  Interactive: q quits. Block and network counters come from the backends'\n"
+     "  statistics in xenstore (docs/xl.md), 0 where none are published.\n"},
     {"pause", main_pause, "Pause execution of a domain", "DOMAIN", ""},
     {"unpause", main_unpause, "Unpause a paused domain", "DOMAIN", ""},
     {"console", main_console, "Attach to a domain's console", "DOMAIN",

@@ -45,6 +45,15 @@ int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_
  * Returns the exit code. */
 int xl_console_attach(uint32_t domid, const char *name);
 
+/* xl list's six state letters (r b p s c d) for a domain. */
+void xl_state_letters(const struct xlctl_dominfo *d, char out[7]);
+/* A domain's name as xl shows it: /local/domain/<id>/name in xenstore, as
+ * Xen's xl reads it, else the hypervisor's (xs may be NULL). */
+struct xs_handle;
+void xl_domain_name(struct xs_handle *xs, const struct xlctl_dominfo *d, char *out, size_t len);
+/* Host CPUs online (the width of affinity maps). */
+unsigned xl_host_cpus(void);
+
 /* The commands. */
 int main_create(int argc, char **argv);
 int main_destroy(int argc, char **argv);
@@ -67,5 +76,18 @@ int main_save(int argc, char **argv);
 int main_restore(int argc, char **argv);
 int main_migrate(int argc, char **argv);
 int main_migrate_receive(int argc, char **argv);
+int main_domid(int argc, char **argv);
+int main_domname(int argc, char **argv);
+int main_uptime(int argc, char **argv);
+int main_rename(int argc, char **argv);
+int main_shutdown(int argc, char **argv);
+int main_reboot(int argc, char **argv);
+int main_vcpu_list(int argc, char **argv);
+int main_vcpu_pin(int argc, char **argv);
+int main_vcpu_set(int argc, char **argv);
+int main_mem_set(int argc, char **argv);
+int main_mem_max(int argc, char **argv);
+int main_sched_credit(int argc, char **argv);
+int main_top(int argc, char **argv);
 
 #endif

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <xenstore.h>
 
 #include "libxl/config.h"
 #include "libxl/create.h"
+#include "libxl/xs_domain.h"
 #include "xl.h"
 
 #define RESTART_BURST 10          /* restarts allowed ... */
@@ -68,6 +70,12 @@ static void monitor_domain(const struct xl_domain_config *cfg, uint32_t domid)
         xc_domain_destroy(xc, domid);
         char err[512];
         uint32_t old = domid;
+        /* The same configuration under the name it has now (xl rename),
+         * as xl's reload_domain_config takes the current one. */
+        static struct xl_domain_config now;
+        now = *cfg;
+        snprintf(now.name, sizeof(now.name), "%.*s", (int)sizeof(info.name), info.name);
+        cfg = &now;
         if (libxl_domain_create(xc, cfg, false, &domid, err, sizeof(err)) < 0) {
             monitor_log(cfg->name, "restart of domain %u failed (%u)", old, 0);
             break;
@@ -163,4 +171,39 @@ int main_pause(int argc, char **argv)
 int main_unpause(int argc, char **argv)
 {
     return simple_domain_command(argc, argv, xc_domain_unpause, "unpause");
+}
+
+int main_rename(int argc, char **argv)
+{
+    if (argc != 3)
+        return xl_usage("rename");
+    if (argv[2][0] && strspn(argv[2], "0123456789") == strlen(argv[2]))
+        return xl_fail("rename", "'%s' is not a valid domain name: all digits reads as a domain id",
+                       argv[2]);
+    struct xc *xc = xl_connect("rename");
+    if (!xc)
+        return 1;
+    uint32_t domid;
+    if (xl_find_domain(xc, "rename", argv[1], false, &domid) < 0) {
+        xc_close(xc);
+        return 1;
+    }
+    int rc = xc_domain_rename(xc, domid, argv[2]);
+    xc_close(xc);
+    if (rc == -EINVAL)
+        return xl_fail("rename", "'%s' is not a valid domain name (1-63 of A-Z a-z 0-9 - _ ., "
+                       "not Domain-0)", argv[2]);
+    if (rc == -EEXIST)
+        return xl_fail("rename", "a domain named '%s' already exists", argv[2]);
+    if (rc < 0)
+        return xl_fail("rename", "cannot rename domain '%s': %s", argv[1], strerror(-rc));
+    struct xs_handle *xs = xs_open(0);
+    if (xs) {
+        rc = xs_domain_rename(xs, domid, argv[2]);
+        xs_close(xs);
+        if (rc < 0)
+            return xl_fail("rename", "domain %u is '%s' now, but its xenstore name was not "
+                           "updated: %s", domid, argv[2], strerror(-rc));
+    }
+    return 0;
 }

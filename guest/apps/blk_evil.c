@@ -122,7 +122,7 @@ int app_blk_evil(void)
     q.seg[0].last_sect = 8;
     expect(d, r, "last-sect-past-page", &q, BLKIF_RSP_ERROR);
     q = read1;
-    q.seg[0].gref = GRANT_REFS - 1; /* a ref we never granted */
+    q.seg[0].gref = grant_nr_refs - 1; /* the last ref: nothing grants it this early */
     expect(d, r, "ungranted-ref", &q, BLKIF_RSP_ERROR);
     q = read1;
     q.seg[0].gref = 0x7fffffff;

@@ -8,29 +8,133 @@
  * (kernel/suspend.h), so the toolstack can suspend it cooperatively and
  * it learns when it resumed in a new domain.
  *
+ * Its xenstore connection is the witness of the guest's resume: after each
+ * resume in a new domain it writes data/resumed = the count, and a watch
+ * on data/poke (registered once, at boot) prints "counter: poked V" for
+ * each value V written there, so a watch that did not survive shows.
+ *
+ * app=counter smp=1: also brings up every vCPU of the domain, and each
+ * count bounces an IPI off every AP. The AP answers with the code segment
+ * it runs in: on kvm_pvm 0x33 in PVM mode, the guest's own 0x10 in the
+ * slow emulated mode a restored vCPU is left in until it registers its
+ * PVCS page again. Every 10 counts it prints "smp: N IPI rounds, every AP
+ * answered, CS 0x.." (the OR of the answers: only 0x33 if all are in PVM
+ * mode), or at once "smp: vCPU i did not answer round N".
+ *
  * app=dirtier: the same counter, plus a memory load for the migration
  * benchmark: fills mib=M MiB with data once, then rewrites rate=R MiB/s
  * of it (one write per 4 KiB page, spread over 10 ms slices), the way a
  * busy guest keeps dirtying pages during pre-copy.
  */
 #include "kernel/errno.h"
+#include "kernel/events.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/page_alloc.h"
+#include "kernel/percpu.h"
+#include "kernel/smp.h"
 #include "kernel/suspend.h"
 #include "kernel/thread.h"
 #include "kernel/time.h"
 #include "xenbus.h"
 
+#define IPI_WAIT_NS 1000000000ull
+
 static uint64_t count;
+
+/* smp=1: one ping port bound to each AP, one pong port back to vCPU 0. */
+static unsigned nr_cpus = 1;
+static evtchn_port_t ping_port[MAX_CPUS], pong_port;
+static volatile uint32_t answered_cs[MAX_CPUS];
+static volatile int pongs, pong_flag;
+static uint64_t ipi_rounds;
+
+static uint32_t code_segment(void)
+{
+    uint16_t cs;
+    __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+    return cs;
+}
+
+static void on_ping(evtchn_port_t port, void *arg)
+{
+    (void)port;
+    answered_cs[(uintptr_t)arg] = code_segment();
+    evtchn_send(pong_port);
+}
+
+static void on_pong(evtchn_port_t port, void *arg)
+{
+    (void)port, (void)arg;
+    pongs++;
+    pong_flag = 1;
+}
+
+static int smp_setup(void)
+{
+    unsigned want = smp_vcpu_count();
+    nr_cpus = smp_bring_up(want);
+    if (nr_cpus != want) {
+        printf("counter: %u of %u vCPUs up\n", nr_cpus, want);
+        return -EIO;
+    }
+    if (evtchn_bind_ipi(0, &pong_port) < 0)
+        return -EIO;
+    evtchn_set_handler(pong_port, on_pong, 0);
+    for (unsigned i = 1; i < nr_cpus; i++) {
+        if (evtchn_bind_ipi(i, &ping_port[i]) < 0)
+            return -EIO;
+        evtchn_set_handler(ping_port[i], on_ping, (void *)(uintptr_t)i);
+    }
+    printf("counter: %u vCPUs up\n", nr_cpus);
+    return 0;
+}
+
+/* One IPI to each AP and its answer; false (and said) if one is missing. */
+static bool ipi_round(void)
+{
+    uint32_t cs = 0;
+    for (unsigned i = 1; i < nr_cpus; i++) {
+        int want = pongs + 1;
+        answered_cs[i] = 0;
+        evtchn_send(ping_port[i]);
+        uint64_t deadline = time_now_ns() + IPI_WAIT_NS;
+        while (pongs < want && time_now_ns() < deadline) {
+            pong_flag = 0;
+            if (pongs < want)
+                wait_flag_until(&pong_flag, deadline);
+        }
+        if (pongs < want || !answered_cs[i]) {
+            printf("smp: vCPU %u did not answer round %llu\n", i, (unsigned long long)ipi_rounds);
+            return false;
+        }
+        cs |= answered_cs[i];
+    }
+    if (++ipi_rounds % 10 == 0)
+        printf("smp: %llu IPI rounds, every AP answered, CS 0x%x\n", (unsigned long long)ipi_rounds,
+               cs);
+    return true;
+}
+
+static bool have_xenbus;
 
 static void on_resume(bool new_domain)
 {
-    if (new_domain)
+    if (new_domain) {
         printf("counter: resumed as domain %u at count %llu\n", boot.domid,
                (unsigned long long)count);
-    else
+        if (have_xenbus && xenbus_printf("data/resumed", "%llu", (unsigned long long)count) < 0)
+            printf("counter: cannot write data/resumed\n");
+    } else
         printf("counter: suspend cancelled at count %llu\n", (unsigned long long)count);
+}
+
+static void on_poke(const char *path, const char *token, void *arg)
+{
+    (void)token, (void)arg;
+    char value[64];
+    if (xenbus_read(path, value, sizeof(value)) >= 0)
+        printf("counter: poked %s\n", value);
 }
 
 static void counter_thread(void *arg)
@@ -40,6 +144,10 @@ static void counter_thread(void *arg)
     uint64_t limit = cmdline_u64("count", 0);
     for (; !limit || count < limit; count++) {
         printf("count %llu\n", (unsigned long long)count);
+        if (nr_cpus > 1 && !ipi_round())
+            return;
+        if (have_xenbus)
+            xenbus_dispatch_watches();
         thread_sleep_ns(interval);
     }
 }
@@ -69,9 +177,14 @@ static void dirtier_thread(void *arg)
 
 static int start_common(void)
 {
+    if (cmdline_u64("smp", 0) && smp_setup() < 0)
+        return -EIO;
     int rc = xenbus_init();
+    have_xenbus = rc == 0;
     if (rc == 0)
         rc = suspend_enable();
+    if (rc == 0)
+        rc = xenbus_watch_cb("data/poke", "poke", on_poke, 0);
     if (rc < 0) {
         printf("counter: no suspend channel (%d): save will only pause me\n", rc);
     }

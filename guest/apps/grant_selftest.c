@@ -21,7 +21,7 @@ static int passed, failed;
 static uint8_t page_a[4096] __attribute__((aligned(4096)));
 static uint8_t page_b[4096] __attribute__((aligned(4096)));
 static uint8_t spare[4096] __attribute__((aligned(4096)));
-static xen_pfn_t frame_list[8];
+static xen_pfn_t frame_list[GRANT_FRAMES + 2];
 
 static void expect(const char *name, long got, long want)
 {
@@ -65,7 +65,7 @@ static void table(uint64_t max)
     struct gnttab_query_size q = {.dom = DOMID_SELF};
     expect("query_size", op(GNTTABOP_query_size, &q, 1), 0);
     expect("query_size status", q.status, GNTST_okay);
-    expect("query_size: the frames we placed", q.nr_frames, GRANT_FRAMES);
+    expect("query_size: the frames we placed", q.nr_frames, grant_frames);
     expect("query_size: the domain's limit", q.max_nr_frames, (long)max);
     expect("query_size with count 2 is EINVAL", op(GNTTABOP_query_size, &q, 2), -EINVAL);
     q = (struct gnttab_query_size){.dom = NO_DOMAIN};
@@ -83,17 +83,18 @@ static void table(uint64_t max)
            GNTST_bad_domain);
     expect("setup_table past the limit is general_error", setup(DOMID_SELF, (uint32_t)max + 1, &rc),
            GNTST_general_error);
-    expect("setup_table of our 4 frames", setup(DOMID_SELF, GRANT_FRAMES, &rc), GNTST_okay);
+    expect("setup_table of our frames", setup(DOMID_SELF, grant_frames, &rc), GNTST_okay);
     bool ours = true;
-    for (unsigned i = 0; i < GRANT_FRAMES; i++)
+    for (unsigned i = 0; i < grant_frames; i++)
         ours = ours && frame_list[i] == gfn_of((uint8_t *)grant_table + i * 4096);
     expect("setup_table lists the GFNs where we placed them", ours, 1);
-    if (max >= 6) {
-        expect("setup_table grows the table to 6", setup(DOMID_SELF, 6, &rc), GNTST_okay);
-        expect("a frame never placed is ~0", frame_list[5] == ~(xen_pfn_t)0, 1);
+    unsigned grown = grant_frames + 2;
+    if (max >= grown) {
+        expect("setup_table grows the table by 2", setup(DOMID_SELF, grown, &rc), GNTST_okay);
+        expect("a frame never placed is ~0", frame_list[grown - 1] == ~(xen_pfn_t)0, 1);
         q = (struct gnttab_query_size){.dom = DOMID_SELF};
         op(GNTTABOP_query_size, &q, 1);
-        expect("query_size after growing", q.nr_frames, 6);
+        expect("query_size after growing", q.nr_frames, grown);
     }
     struct gnttab_setup_table bad = {.dom = DOMID_SELF, .nr_frames = 1};
     set_xen_guest_handle(bad.frame_list, (xen_pfn_t *)0x7fff00000000ul);
@@ -139,23 +140,24 @@ static bool map_2m(uint64_t gpa, bool unmap)
 static void hole(void)
 {
     uint64_t hole_gfn = boot.nr_pages; /* first GFN past low RAM */
+    unsigned idx = grant_frames + 1;   /* a frame past ours, never placed */
     long rc;
-    expect("place frame 5 in the hole above RAM", place_frame(5, hole_gfn), 0);
-    setup(DOMID_SELF, 6, &rc);
-    expect("setup_table reports the hole's GFN", frame_list[5] == hole_gfn, 1);
+    expect("place a frame in the hole above RAM", place_frame(idx, hole_gfn), 0);
+    setup(DOMID_SELF, idx + 1, &rc);
+    expect("setup_table reports the hole's GFN", frame_list[idx] == hole_gfn, 1);
     if (!map_2m(hole_gfn << 12, false)) {
         expect("map the hole in our page tables", 0, 1);
         return;
     }
-    grant_entry_v1_t *f5 = (grant_entry_v1_t *)(uintptr_t)(hole_gfn << 12);
-    f5[7] = (grant_entry_v1_t){.flags = 0, .domid = 0x1234, .frame = 0xabcdef};
-    expect("move frame 5 over a page of our image", place_frame(5, gfn_of(spare)), 0);
+    grant_entry_v1_t *f = (grant_entry_v1_t *)(uintptr_t)(hole_gfn << 12);
+    f[7] = (grant_entry_v1_t){.flags = 0, .domid = 0x1234, .frame = 0xabcdef};
+    expect("move the frame over a page of our image", place_frame(idx, gfn_of(spare)), 0);
     map_2m(hole_gfn << 12, true);
     grant_entry_v1_t got = ((grant_entry_v1_t *)spare)[7];
     expect("the entry written through the hole moved with the frame",
            got.domid == 0x1234 && got.frame == 0xabcdef, 1);
-    setup(DOMID_SELF, 6, &rc);
-    expect("setup_table reports the new GFN", frame_list[5] == gfn_of(spare), 1);
+    setup(DOMID_SELF, idx + 1, &rc);
+    expect("setup_table reports the new GFN", frame_list[idx] == gfn_of(spare), 1);
 }
 
 static void versions(void)
@@ -244,7 +246,7 @@ static void copies(void)
     expect("a grant in a missing domain is bad_domain",
            copy(a, 0, NO_DOMAIN, 0, true, 0, b, DOMID_SELF, 0, false, 1), GNTST_bad_domain);
     expect("an unused ref is general_error",
-           copy(GRANT_REFS - 1, 0, me, 0, true, 0, b, DOMID_SELF, 0, false, 1), GNTST_general_error);
+           copy(grant_nr_refs - 1, 0, me, 0, true, 0, b, DOMID_SELF, 0, false, 1), GNTST_general_error);
     expect("a frame past our memory is bad_page",
            copy(a, 0, me, 0, true, 0, 0x7ffffffffull, DOMID_SELF, 0, false, 1), GNTST_bad_page);
     expect("flags are clear after the failures", grant_flags(a), GTF_permit_access);
@@ -302,7 +304,7 @@ int app_grant_selftest(void)
     uint64_t max = cmdline_u64("max", 64);
     table(max);
     if (grant_table) {
-        if (max >= 6)
+        if (max >= grant_frames + 2)
             hole();
         versions();
         copies();

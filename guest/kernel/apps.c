@@ -25,12 +25,14 @@ int app_threads(void);
 int app_blktest(void);
 int app_blkbench(void);
 int app_blk_evil(void);
+int app_evil(void);
 int app_counter(void);
 int app_dirtier(void);
 int app_netserve(void);
 int app_netping(void);
 int app_netbench(void);
 int app_net_evil(void);
+int app_idle(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -42,6 +44,7 @@ static const struct guest_app apps[] = {
     {"evtchn-selftest", "check every event-channel op and misuse against Xen's rules", app_evtchn_selftest},
     {"smp", "bring up every vCPU and bounce ipis=N IPIs between vCPU 0 and 1", app_smp},
     {"evtchn-peer", "guest-to-guest channel set up through xenstore (role=ping|pong count=N)", app_evtchn_peer},
+    {"idle", "wait for xl shutdown/reboot/vcpu-set/mem-set (touch=1 heartbeat_ms=N crash_ms=N)", app_idle},
     {"threads", "cooperative threads sleeping and yielding on the guest clock", app_threads},
     {"xenstore-test", "the guest's xenstore client over its ring", app_xenstore_test},
     {"evtchn-echo", "offer a channel to Dom0 and echo count=N notifications", app_evtchn_echo},
@@ -52,6 +55,7 @@ static const struct guest_app apps[] = {
     {"blktest", "write, read back and verify patterned data on the first vbd (blktest_mb=N blktest_mode=...)", app_blktest},
     {"blkbench", "block MB/s and IOPS (bench_mode=seqread|seqwrite|randread|randwrite bench_bs= bench_qd= bench_s=)", app_blkbench},
     {"blk-evil", "post malformed blkif requests and check each is answered with an error", app_blk_evil},
+    {"evil", "the hostile guest: hundreds of attacks, each checked (victim=D only=FAMILY)", app_evil},
     {"counter", "print \"count N\" every interval_ms=100, surviving save/restore and migration", app_counter},
     {"dirtier", "the counter, plus mib=M MiB filled and rate=R MiB/s rewritten (migration load)", app_dirtier},
     {"netserve", "answer pings and echo UDP port 7 on vif 0 (secs=S)", app_netserve},

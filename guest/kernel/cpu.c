@@ -44,7 +44,8 @@ struct table_ptr {
 _Static_assert(sizeof(struct tss64) == sizeof(((struct percpu *)0)->tss), "percpu tss size");
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static uint8_t df_stacks[MAX_CPUS][8192] __attribute__((aligned(16)));
+/* Aligned and headed like every stack, so this_cpu() works on them. */
+static uint8_t df_stacks[MAX_CPUS][CPU_AREA_SIZE] __attribute__((aligned(CPU_AREA_SIZE)));
 
 extern const uint64_t trap_stubs[];
 extern const char trap_stub_upcall[], trap_stub_callback[];
@@ -68,6 +69,7 @@ static void load_gdt(struct percpu *c)
     gdt[5] = 0x00cff2000000ffffull; /* 0x2b user data */
     gdt[6] = 0x00affa000000ffffull; /* 0x33 user code, 64-bit */
     tss->rsp[0] = (uint64_t)c + CPU_AREA_SIZE;
+    *(struct percpu **)df_stacks[c->id] = c; /* percpu.h */
     tss->ist[DF_IST - 1] = (uint64_t)(df_stacks[c->id] + sizeof(df_stacks[0]));
     tss->iomap_base = sizeof(*tss);
     set_tss_descriptor(&gdt[8], (uint64_t)tss, sizeof(*tss) - 1);

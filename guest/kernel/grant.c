@@ -13,6 +13,8 @@
 
 static uint8_t frames[GRANT_FRAMES][4096] __attribute__((aligned(4096)));
 grant_entry_v1_t *grant_table;
+unsigned grant_frames;
+unsigned grant_nr_refs;
 
 static uint64_t in_use[GRANT_REFS / 64];  /* bit set: ref handed out */
 static volatile int lock;
@@ -36,9 +38,12 @@ int grant_init(void)
     long rc = HYPERVISOR_grant_table_op(GNTTABOP_query_size, &q, 1);
     if (rc < 0)
         return (int)rc;
-    if (q.status != GNTST_okay || q.max_nr_frames < GRANT_FRAMES)
+    if (q.status != GNTST_okay || q.max_nr_frames < 1)
         return -ENOSPC;
-    for (unsigned i = 0; i < GRANT_FRAMES; i++) {
+    /* As Linux: as many frames as we want, up to the domain's limit
+     * (xl.cfg max_grant_frames). */
+    unsigned want = q.max_nr_frames < GRANT_FRAMES ? q.max_nr_frames : GRANT_FRAMES;
+    for (unsigned i = 0; i < want; i++) {
         struct xen_add_to_physmap x = {
             .domid = DOMID_SELF,
             .space = XENMAPSPACE_grant_table,
@@ -51,13 +56,15 @@ int grant_init(void)
     }
     for (unsigned r = 0; r < GNTTAB_NR_RESERVED_ENTRIES; r++)
         in_use[r / 64] |= 1ull << (r % 64);
+    grant_frames = want;
+    grant_nr_refs = want * (4096u / sizeof(grant_entry_v1_t));
     grant_table = (grant_entry_v1_t *)frames;
     return 0;
 }
 
 static bool ref_ours(grant_ref_t ref)
 {
-    return ref >= GNTTAB_NR_RESERVED_ENTRIES && ref < GRANT_REFS &&
+    return ref >= GNTTAB_NR_RESERVED_ENTRIES && ref < grant_nr_refs &&
            (in_use[ref / 64] & (1ull << (ref % 64)));
 }
 
@@ -65,7 +72,7 @@ int grant_access(domid_t domid, uint64_t gfn, bool readonly, grant_ref_t *ref)
 {
     lock_refs();
     grant_ref_t r = GRANT_REFS;
-    for (unsigned w = 0; w < GRANT_REFS / 64 && r == GRANT_REFS; w++) {
+    for (unsigned w = 0; w < grant_nr_refs / 64 && r == GRANT_REFS; w++) {
         if (~in_use[w]) {
             r = w * 64 + (unsigned)__builtin_ctzll(~in_use[w]);
             in_use[w] |= 1ull << (r % 64);

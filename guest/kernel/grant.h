@@ -21,6 +21,10 @@
 #define GRANT_REFS   (GRANT_FRAMES * 4096u / sizeof(grant_entry_v1_t))
 
 extern grant_entry_v1_t *grant_table;
+/* What grant_init placed: GRANT_FRAMES, or fewer when the domain's limit
+ * (max_grant_frames) is lower; refs [0, grant_nr_refs) exist. */
+extern unsigned grant_frames;
+extern unsigned grant_nr_refs;
 
 /* Maps the table (once; later calls return 0). 0 or -errno. */
 int grant_init(void);

@@ -11,6 +11,7 @@
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/percpu.h"
+#include "kernel/services.h"
 #include "xenolith/boot.h"
 
 struct boot_info boot;
@@ -113,7 +114,8 @@ static void init_page_pool(const struct start_info *si)
 void kernel_main(struct start_info *si, uint64_t flags)
 {
     boot.kvm_pvm = flags & XL_BOOT_FLAG_KVM_PVM;
-    struct percpu *c = this_cpu();
+    struct percpu *c = cpu_of(0); /* the stack we run on (head.S) */
+    c->self = c;
     c->id = 0;
     c->pvcs = pvcs_pages;
     c->online = 1;
@@ -133,6 +135,9 @@ void kernel_main(struct start_info *si, uint64_t flags)
     console_ring_init(); /* output moves to the console ring once xenconsoled is there */
     memcpy(cmdline_copy, si->cmd_line, sizeof(cmdline_copy) - 1);
     boot.cmdline = cmdline_copy;
+    /* noservices=1 leaves them off (to tell their effects from an app's). */
+    if (!cmdline_u64("noservices", 0))
+        services_start(); /* xl shutdown, vcpu-set, mem-set through xenstore */
 
     char name[32] = "";
     if (!cmdline_get("app", name, sizeof(name))) {

@@ -43,6 +43,14 @@ static void remove_run(unsigned i)
 
 void *page_alloc(unsigned n)
 {
+    void *p = page_alloc_raw(n);
+    if (p)
+        memset(p, 0, (size_t)n * PAGE_SIZE);
+    return p;
+}
+
+void *page_alloc_raw(unsigned n)
+{
     if (n == 0)
         return NULL;
     void *p = NULL;
@@ -58,8 +66,6 @@ void *page_alloc(unsigned n)
         break;
     }
     spin_unlock(&lock);
-    if (p)
-        memset(p, 0, (size_t)n * PAGE_SIZE);
     return p;
 }
 

@@ -22,6 +22,9 @@ void page_alloc_init(uint64_t first_free, uint64_t end);
 
 /* n contiguous zeroed pages, page aligned; NULL when no run is long enough. */
 void *page_alloc(unsigned n);
+/* The same without zeroing them (for pages the balloon hands back to the
+ * hypervisor: writing them first would only make the host allocate them). */
+void *page_alloc_raw(unsigned n);
 /* Gives back n pages from page_alloc (the same n). */
 void page_free(void *p, unsigned n);
 /* Free pages left (for tests and the shell's info). */

@@ -11,6 +11,7 @@
 #include "kernel/irq.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
+#include "kernel/smp.h"
 #include "kernel/thread.h"
 #include "xenbus.h"
 #include "xenolith/boot.h"
@@ -67,6 +68,11 @@ static void resume_cpu(void)
 static void do_suspend(void)
 {
     console_flush();
+    if (smp_park_others() < 0) {
+        smp_release_others(false);
+        printf("suspend: a vCPU did not stop; not suspending\n");
+        return;
+    }
     irq_disable();
     /* On kvm_pvm the virtual IF is the PVCS byte; a restored vCPU starts
      * emulated, where RFLAGS.IF counts: keep it off until PVM mode. */
@@ -82,13 +88,15 @@ static void do_suspend(void)
      * them in PVM mode; any hypercall now says we can. */
     if (new_domain)
         HYPERVISOR_xen_version(XENVER_version, 0);
+    if (!smp_release_others(new_domain))
+        printf("suspend: a vCPU did not resume\n");
     if (new_domain) {
         resumed_in_new_domain++;
-        /* The store ring is used as it was: xenstored's new connection
-         * starts from the ring's indexes, and no request of ours is in
-         * flight (the suspend thread runs only between xenbus calls).
-         * xenbus_reconnect() would also reset the ring, but it does not
-         * complete here yet (noted in docs/save-format.md). */
+        /* As Linux's xs_resume: the ring's indexes and anything in flight
+         * belonged to the old domain's connection. */
+        int rc = xenbus_resume();
+        if (rc < 0)
+            printf("suspend: xenstore did not reconnect (%d)\n", rc);
     }
     for (unsigned i = 0; i < nr_hooks; i++)
         hooks[i](new_domain);

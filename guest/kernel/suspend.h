@@ -3,17 +3,20 @@
  *
  * suspend_enable() offers Dom0 an event channel and names it in xenstore
  * (device/suspend/event-channel), as Linux and Mini-OS do on Xen. When the
- * toolstack signals it, a thread of ours quiesces and calls
+ * toolstack signals it, a thread of ours parks the other vCPUs
+ * (smp_park_others(), as Linux's stop_machine) and calls
  * SCHEDOP_shutdown(SHUTDOWN_suspend). That call returns when the domain
  * runs again: 1 when the save was cancelled (same domain, everything
  * still connected), 0 when it is a new domain (restored, or migrated):
  * then, on kvm_pvm, vCPU 0 registers its PVCS page again first (the host
- * cannot; pvm-guest.md 7), the domid is read anew, xenbus reconnects its
- * ring, and the resume hooks run (blkfront and netfront reconnect there).
+ * cannot; pvm-guest.md 7), the domid is read anew, every other vCPU is
+ * released and registers its own, xenbus runs the ring's reconnect
+ * handshake and registers its callback watches again (xenbus_resume()),
+ * and the resume hooks run (blkfront and netfront reconnect there).
  *
  * Threads: needs xenbus_init() first and the cooperative scheduler
- * (thread.h) running; only vCPU 0 is resumed (other vCPUs stay in
- * kvm_pvm's emulated mode after a restore: apps that save use one vCPU).
+ * (thread.h) running on vCPU 0; work handed to the other vCPUs must end
+ * for them to park (smp.h).
  */
 #ifndef GUEST_SUSPEND_H
 #define GUEST_SUSPEND_H

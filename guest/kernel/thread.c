@@ -9,9 +9,10 @@
 
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
+#include "kernel/percpu.h"
 #include "kernel/time.h"
 
-#define STACK_SIZE 16384
+#define STACK_SIZE CPU_AREA_SIZE /* aligned as a vCPU's area: percpu.h */
 
 enum state { FREE, RUNNABLE, SLEEPING, DONE };
 
@@ -25,7 +26,7 @@ struct thread {
 };
 
 static struct thread threads[THREAD_MAX + 1]; /* 0 = the scheduler */
-static uint8_t stacks[THREAD_MAX + 1][STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t stacks[THREAD_MAX + 1][STACK_SIZE] __attribute__((aligned(STACK_SIZE)));
 static int current;
 static volatile int wake_pending; /* thread_wake() since the last scan */
 
@@ -41,9 +42,13 @@ __asm__(".text\n"
         "    pop %r15\n    pop %r14\n    pop %r13\n    pop %r12\n    pop %rbx\n    pop %rbp\n"
         "    ret\n");
 
+/* A thread's stack base names the vCPU it runs on (percpu.h). Thread 0
+ * is the caller of thread_run_all, on the vCPU's own area already. */
 static void switch_to(int next)
 {
     int prev = current;
+    if (next != 0)
+        *(struct percpu **)stacks[next] = this_cpu();
     current = next;
     switch_stack(&threads[prev].rsp, threads[next].rsp);
 }

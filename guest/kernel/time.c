@@ -90,11 +90,29 @@ static void idle(void)
         idle_halt();
 }
 
+bool (*idle_work_hook)(void);
+
+/* The hook on vCPU 0, once at a time: its own xenbus waits come back
+ * through here. */
+static bool run_idle_work(void)
+{
+    static int running;
+    if (!idle_work_hook || this_cpu()->id != 0 || running)
+        return false;
+    running = 1;
+    irq_enable();
+    bool did = idle_work_hook();
+    running = 0;
+    return did;
+}
+
 void wait_flag_until(volatile int *flag, uint64_t deadline_ns)
 {
     if (deadline_ns)
         set_timer(deadline_ns);
     for (;;) {
+        if (run_idle_work() && deadline_ns)
+            set_timer(deadline_ns);
         irq_disable();
         if ((flag && *flag) || (deadline_ns && time_now_ns() >= deadline_ns))
             break;

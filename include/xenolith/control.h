@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define XLCTL_MAGIC        0x54434c58u /* "XLCT" little-endian */
-#define XLCTL_VERSION      1u
+#define XLCTL_VERSION      2u  /* 2: dominfo grew (vcpus_online, max/built memory) */
 #define XLCTL_MAX_PAYLOAD  (256u * 1024u)
 #define XLCTL_SOCKET_NAME  "xenolith.sock"
 #define XLCTL_NAME_MAX     64u  /* domain name buffer, NUL included */
@@ -165,6 +165,54 @@ enum xlctl_op {
     XLCTL_OP_DOMAIN_SET_STATE = 23,
     XLCTL_OP_DOMAIN_RESUME = 24,
     XLCTL_OP_DOMAIN_DIRTY_LOG = 25,
+    /*
+     * IN: struct xlctl_domain_rename. Renames a guest (the name the
+     * hypervisor keeps, its console log follows). The toolstack updates
+     * xenstore's copies (xl rename). Errors: -ESRCH, -EINVAL bad name
+     * (rules as DOMAIN_CREATE), -EEXIST another domain has it.
+     */
+    XLCTL_OP_DOMAIN_RENAME = 26,
+    /*
+     * IN: struct xlctl_domid. OUT: one struct xlctl_vcpuinfo per vCPU of
+     * the domain, in vCPU order (xl vcpu-list). -ESRCH; -EPERM for Dom0.
+     */
+    XLCTL_OP_VCPU_LIST = 27,
+    /*
+     * IN: struct xlctl_vcpu_affinity. Sets the hard affinity of one vCPU
+     * thread (or of all, vcpu = XLCTL_VCPU_ALL) with sched_setaffinity:
+     * the host scheduler runs it only on those CPUs. Errors: -ESRCH, -ENOENT
+     * no such vCPU, -EINVAL empty map or no CPU of it online (nothing
+     * changed for any vCPU).
+     */
+    XLCTL_OP_VCPU_SET_AFFINITY = 28,
+    /*
+     * IN: struct xlctl_domain_maxmem. The domain's maximum reservation:
+     * XENMEM_populate_physmap / increase_reservation stop there (xl
+     * mem-max, and mem-set's enforcement as libxl does it). A domain may
+     * hold more than a lowered maximum until it balloons down. Errors:
+     * -ESRCH; -EINVAL 0 or not a multiple of 4 KiB; -E2BIG above the RAM
+     * the domain was built with (its memory cannot grow past that).
+     */
+    XLCTL_OP_DOMAIN_SET_MAXMEM = 29,
+    /*
+     * IN: struct xlctl_sched_credit (flags say what to set; 0 = get).
+     * OUT: struct xlctl_sched_credit (the values now). Xen's credit weight
+     * and cap mapped onto the domain's vCPU threads in a CPU cgroup of
+     * their own (docs/xl.md): cgroup v2 cpu.weight / cpu.max, else
+     * cgroup v1 cpu.shares / cpu.cfs_quota_us. Errors: -ESRCH; -EINVAL
+     * weight outside 1..65535 or cap outside 0..100*vCPUs; -EOPNOTSUPP no
+     * CPU controller this daemon may use: the reply's payload is then the
+     * reason as a NUL-terminated string.
+     */
+    XLCTL_OP_SCHED_CREDIT = 30,
+    /*
+     * IN: struct xlctl_domain_shutdown. Shuts the domain down with the
+     * given SHUTDOWN_* reason as if it had asked (Xen's
+     * SCHEDOP_remote_shutdown): its on_* action follows. For guests that
+     * do not answer control/shutdown (xl shutdown -F). -ESRCH; -EINVAL a
+     * reason above SHUTDOWN_MAX or a domain already shut down or dying.
+     */
+    XLCTL_OP_DOMAIN_SHUTDOWN = 31,
     XLCTL_OP_COUNT
 };
 
@@ -334,14 +382,68 @@ struct xlctl_dominfo {
     uint32_t shutdown_reason; /* SHUTDOWN_* when state is SHUTDOWN */
     uint32_t shutdown_code;   /* latched by SCHEDOP_shutdown_code, or ~0 */
     uint32_t vcpus;
-    uint32_t vcpus_blocked;   /* vCPUs sleeping in SCHEDOP_block */
-    uint64_t memory_kib;
+    uint32_t vcpus_blocked;   /* online vCPUs waiting for an event (hlt, SCHEDOP_block) */
+    uint64_t memory_kib;      /* RAM the domain holds now (less what it ballooned out) */
     uint64_t cpu_time_ns;     /* sum over vCPU threads */
     uint64_t create_time_ns;  /* CLOCK_REALTIME at creation */
     char     name[XLCTL_NAME_MAX];
     uint8_t  uuid[16];
     uint8_t  on_poweroff, on_reboot, on_crash;
     uint8_t  pad[5];
+    uint32_t vcpus_online;    /* vCPUs up (VCPUOP_up'd and not down) */
+    uint32_t pad2;
+    uint64_t max_memory_kib;  /* maximum reservation (DOMAIN_SET_MAXMEM) */
+    uint64_t built_memory_kib; /* RAM the domain was built with: the ceiling */
+};
+
+struct xlctl_domain_rename {
+    uint32_t domid;
+    uint32_t pad;
+    char     name[XLCTL_NAME_MAX];
+};
+
+#define XLCTL_CPUMAP_WORDS 4u       /* host CPUs 0..255 */
+#define XLCTL_VCPU_ALL     0xffffffffu
+
+struct xlctl_vcpuinfo {
+    uint32_t vcpu;
+    uint8_t  online;              /* VCPUOP_up'd and not down */
+    uint8_t  running;             /* in KVM_RUN, not blocked or parked */
+    uint8_t  blocked;             /* in SCHEDOP_block, or idle in hlt */
+    uint8_t  pad;
+    int32_t  cpu;                 /* host CPU the thread last ran on, -1 if unknown */
+    uint32_t tid;                 /* the vCPU thread's Linux thread id (taskset -p) */
+    uint64_t cpu_time_ns;         /* the thread's CPU time */
+    uint64_t affinity[XLCTL_CPUMAP_WORDS]; /* hard affinity, bit n = host CPU n */
+};
+
+struct xlctl_vcpu_affinity {
+    uint32_t domid;
+    uint32_t vcpu;                /* or XLCTL_VCPU_ALL */
+    uint64_t cpumap[XLCTL_CPUMAP_WORDS];
+};
+
+struct xlctl_domain_maxmem {
+    uint32_t domid;
+    uint32_t pad;
+    uint64_t max_kib;
+};
+
+#define XLCTL_SCHED_SET_WEIGHT 1u
+#define XLCTL_SCHED_SET_CAP    2u
+#define XLCTL_SCHED_WEIGHT_DEFAULT 256u   /* Xen's credit default */
+
+struct xlctl_sched_credit {
+    uint32_t domid;
+    uint32_t flags;               /* IN: XLCTL_SCHED_SET_* */
+    uint32_t weight;              /* 1..65535, Xen's default 256 */
+    uint32_t cap;                 /* % of one CPU, 0 = none */
+    char     mechanism[96];       /* OUT: e.g. "cgroup1 /sys/fs/cgroup/cpu/xenolith-42/d3" */
+};
+
+struct xlctl_domain_shutdown {
+    uint32_t domid;
+    uint32_t reason;              /* SHUTDOWN_* */
 };
 
 struct xlctl_domain_wait {
@@ -375,5 +477,10 @@ _Static_assert(sizeof(struct xlctl_gnttab_unmap) % 8 == 0, "padding");
 _Static_assert(sizeof(struct xlctl_gnttab_unmap_out) % 8 == 0, "padding");
 _Static_assert(sizeof(struct xlctl_gnttab_copy_seg) == 16, "copy segment size");
 _Static_assert(sizeof(struct xlctl_gnttab_copy) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_domain_rename) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_vcpuinfo) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_vcpu_affinity) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_sched_credit) % 8 == 0, "padding");
+_Static_assert(sizeof(struct xlctl_domain_shutdown) % 8 == 0, "padding");
 
 #endif /* XENOLITH_CONTROL_H */

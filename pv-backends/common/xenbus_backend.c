@@ -102,6 +102,38 @@ int xb_read_be_u64(struct xb_device *dev, const char *key, uint64_t *out)
     return rc < 0 ? rc : parse_u64(buf, out);
 }
 
+/* Writes path only while our directory exists: a plain write after the
+ * toolstack removed the device (domain destroyed, block-detach) would
+ * create the directory again, and it would outlive its domain. */
+static int write_if_listed(struct xb_device *dev, const char *path, const char *value)
+{
+    struct xs_handle *xs = dev->be->xs;
+    char check[160];
+    snprintf(check, sizeof(check), "%s/frontend", dev->be_path);
+    for (int tries = 0; tries < 20; tries++) {
+        xs_transaction_t t = xs_transaction_start(xs);
+        if (t == XBT_NULL)
+            return -errno;
+        unsigned len;
+        char *v = xs_read(xs, t, check, &len);
+        if (!v) {
+            xs_transaction_end(xs, t, true);
+            return -ENOENT;
+        }
+        free(v);
+        if (!xs_write(xs, t, path, value, (unsigned)strlen(value))) {
+            int err = errno;
+            xs_transaction_end(xs, t, true);
+            return -err;
+        }
+        if (xs_transaction_end(xs, t, false))
+            return 0;
+        if (errno != EAGAIN)
+            return -errno;
+    }
+    return -EAGAIN;
+}
+
 int xb_write_be(struct xb_device *dev, const char *key, const char *fmt, ...)
 {
     char path[256], value[512];
@@ -110,7 +142,7 @@ int xb_write_be(struct xb_device *dev, const char *key, const char *fmt, ...)
     vsnprintf(value, sizeof(value), fmt, ap);
     va_end(ap);
     snprintf(path, sizeof(path), "%s/%s", dev->be_path, key);
-    return xs_write(dev->be->xs, XBT_NULL, path, value, (unsigned)strlen(value)) ? 0 : -errno;
+    return write_if_listed(dev, path, value);
 }
 
 int xb_set_state(struct xb_device *dev, enum xenbus_state state)

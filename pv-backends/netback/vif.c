@@ -216,7 +216,7 @@ static int connect_vif(struct xb_device *dev, char *why, size_t whylen)
     }
     vif->nqueues = (unsigned)nq;
     for (unsigned i = 0; i < vif->nqueues; i++) {
-        char prefix[16] = "";
+        char prefix[24] = ""; /* "queue-" + any unsigned + "/": gcc -O1 checks the worst case */
         if (multi)
             snprintf(prefix, sizeof(prefix), "queue-%u/", i);
         if ((rc = queue_open(vif, i, prefix, dev->resumed, why, whylen)) < 0)

@@ -3,8 +3,8 @@
  * console integration tests, doing what `xl console` never does:
  *
  *   cons_client SOCKET stall DOMID SECONDS
- *       attaches with a tiny receive buffer and reads nothing for SECONDS,
- *       then reads what is there; prints "disconnected after N bytes" if
+ *       attaches with a tiny receive buffer and reads nothing for SECONDS
+ *       (or until SIGUSR1), then reads what is there; prints "disconnected after N bytes" if
  *       xenconsoled had closed the session, else "attached after N bytes".
  *   cons_client SOCKET garbage ROUNDS
  *       ROUNDS connections sending noise, overlong or malformed requests,
@@ -59,8 +59,15 @@ static int read_until_eof(int fd, int ms, size_t *total, char *first, size_t fir
     }
 }
 
+static void wake_up(int sig)
+{
+    (void)sig; /* only interrupts the sleep */
+}
+
 static int stall(const char *path, const char *domid, int seconds)
 {
+    struct sigaction sa = {.sa_handler = wake_up};
+    sigaction(SIGUSR1, &sa, NULL);
     int fd = dial(path, 4096);
     if (fd < 0)
         return 1;

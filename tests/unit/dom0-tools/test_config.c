@@ -409,7 +409,7 @@ static void key_xen_has_but_we_do_not_yet(void **state)
     expect_error(HEAD "vtpm = []\n", "hello.cfg:3: key 'vtpm' is not supported yet");
     expect_error(HEAD "builder = \"generic\"\n", "hello.cfg:3: key 'builder' is not supported yet");
     expect_error(HEAD "maxmem = 512\n", "hello.cfg:3: key 'maxmem' is not supported yet");
-    expect_error(HEAD "maxvcpus = 2\n", "hello.cfg:3: key 'maxvcpus' is not supported yet");
+    expect_error(HEAD "maxmem = 256\n", "hello.cfg:3: key 'maxmem' is not supported yet");
     expect_error(HEAD "device_model_version = \"qemu-xen\"\n",
                  "hello.cfg:3: key 'device_model_version' is not supported yet");
     expect_error(HEAD "ramdisk = \"initrd\"\n", "hello.cfg:3: key 'ramdisk' is not supported yet");

@@ -91,6 +91,19 @@ static void bad_disks(void **state)
     disk_bad("vdev=xvda,target=phy:", "disk: empty target");
 }
 
+/* Found by tests/fuzz/device_spec: a spec quoted in the message put its
+ * newline into what must be one line. */
+static void control_bytes_do_not_break_the_message_line(void **state)
+{
+    (void)state;
+    disk_bad("\x01\n\x99,xv]b1vd,ro", "disk: vdev 'xv]b1vd' is not a Xen virtual device name (xvda, xvdb1 ...)");
+    disk_bad("/a\nb.img", "disk: no vdev (e.g. vdev=xvda) for '/a?b.img'");
+    struct xl_vif v;
+    assert_int_equal(xl_vif_parse("bridge=a\tb\x1b[2J,mac=zz", &v, why, sizeof(why)), -1);
+    assert_null(strchr(why, '\n'));
+    assert_null(strchr(why, '\x1b'));
+}
+
 static void vifs(void **state)
 {
     (void)state;
@@ -129,6 +142,7 @@ int main(void)
         cmocka_unit_test(key_value_form),
         cmocka_unit_test(positional_and_legacy_forms),
         cmocka_unit_test(bad_disks),
+        cmocka_unit_test(control_bytes_do_not_break_the_message_line),
         cmocka_unit_test(vifs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

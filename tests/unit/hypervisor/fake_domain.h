@@ -303,6 +303,7 @@ static inline struct domain *fake_domain_new(uint64_t ram_bytes, uint32_t domid,
     assert_int_equal(guest_mem_create(&d->mem, ram_bytes, d->name), 0);
     d->shared = guest_mem_xen_page(&d->mem, GUEST_XEN_SHARED_INFO);
     physmap_init(&d->physmap);
+    assert_int_equal(reservation_init(&d->resv, guest_mem_ram_pages(&d->mem)), 0);
     return d;
 }
 
@@ -311,6 +312,7 @@ static inline void fake_domain_free(struct domain *d)
     if (!d)
         return;
     physmap_destroy(&d->physmap);
+    reservation_destroy(&d->resv);
     guest_mem_destroy(&d->mem);
     if (d->console_fd >= 0)
         close(d->console_fd);
@@ -414,10 +416,13 @@ static inline void fake_evtchn_domain_free(struct domain *d)
         return;
     evtchn_reset(d);
     domain_unregister_for_test(d);
+    /* As free_domain(): timers first, they raise VIRQs through d->evtchn. */
+    for (unsigned i = 0; i < XLCTL_MAX_VCPUS; i++)
+        if (d->vcpus[i])
+            vtime_vcpu_destroy(d->vcpus[i]);
     evtchn_destroy(d);
     for (unsigned i = 0; i < XLCTL_MAX_VCPUS; i++) {
         if (d->vcpus[i]) {
-            vtime_vcpu_destroy(d->vcpus[i]);
             free(d->vcpus[i]->run);
             free(d->vcpus[i]);
             d->vcpus[i] = NULL;

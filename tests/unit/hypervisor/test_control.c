@@ -191,6 +191,12 @@ static void wrong_payload_size_for_an_op_is_einval(void **state)
         {XLCTL_OP_EVTCHN_CLOSE, sizeof(struct xlctl_evtchn)},
         {XLCTL_OP_GNTTAB_MAP, sizeof(struct xlctl_gnttab_map)},
         {XLCTL_OP_GNTTAB_UNMAP, sizeof(struct xlctl_gnttab_unmap)},
+        {XLCTL_OP_DOMAIN_RENAME, sizeof(struct xlctl_domain_rename)},
+        {XLCTL_OP_VCPU_LIST, sizeof(struct xlctl_domid)},
+        {XLCTL_OP_VCPU_SET_AFFINITY, sizeof(struct xlctl_vcpu_affinity)},
+        {XLCTL_OP_DOMAIN_SET_MAXMEM, sizeof(struct xlctl_domain_maxmem)},
+        {XLCTL_OP_SCHED_CREDIT, sizeof(struct xlctl_sched_credit)},
+        {XLCTL_OP_DOMAIN_SHUTDOWN, sizeof(struct xlctl_domain_shutdown)},
     };
     static uint8_t in[512];
     memset(in, 0, sizeof(in));
@@ -213,6 +219,34 @@ static void wrong_payload_size_for_an_op_is_einval(void **state)
 }
 
 /* ---- working ops ------------------------------------------------------- */
+
+/* xl's lifecycle ops on domains that do not exist, 0 (the host) among
+ * them: -ESRCH (or -EPERM for what Dom0 cannot have), and no payload. */
+static void lifecycle_ops_without_the_domain(void **state)
+{
+    (void)state;
+    const uint32_t ids[] = {0, 1, 77, DOMAIN_MAX_DOMID, 0xffffffffu};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct xlctl_domain_rename rn = {.domid = ids[i], .name = "x"};
+        struct control_reply r = send_op(XLCTL_OP_DOMAIN_RENAME, &rn, sizeof(rn));
+        assert_refused(&r, -ESRCH);
+        struct xlctl_domid id = {.domid = ids[i]};
+        r = send_op(XLCTL_OP_VCPU_LIST, &id, sizeof(id));
+        assert_refused(&r, ids[i] == 0 ? -EPERM : -ESRCH);
+        struct xlctl_vcpu_affinity a = {.domid = ids[i], .vcpu = 0, .cpumap = {1}};
+        r = send_op(XLCTL_OP_VCPU_SET_AFFINITY, &a, sizeof(a));
+        assert_refused(&r, -ESRCH);
+        struct xlctl_domain_maxmem m = {.domid = ids[i], .max_kib = 4096};
+        r = send_op(XLCTL_OP_DOMAIN_SET_MAXMEM, &m, sizeof(m));
+        assert_refused(&r, -ESRCH);
+        struct xlctl_sched_credit sc = {.domid = ids[i], .flags = XLCTL_SCHED_SET_WEIGHT, .weight = 5};
+        r = send_op(XLCTL_OP_SCHED_CREDIT, &sc, sizeof(sc));
+        assert_refused(&r, -ESRCH);
+        struct xlctl_domain_shutdown sd = {.domid = ids[i], .reason = 0};
+        r = send_op(XLCTL_OP_DOMAIN_SHUTDOWN, &sd, sizeof(sd));
+        assert_refused(&r, -ESRCH);
+    }
+}
 
 static void ping_answers_with_version_pid_and_no_domains(void **state)
 {
@@ -445,6 +479,7 @@ int main(void)
         cmocka_unit_test(dmesg_returns_the_log_ring),
         cmocka_unit_test(gnttab_ops_without_guests),
         cmocka_unit_test(daemon_stop_asks_the_daemon_to_exit),
+        cmocka_unit_test(lifecycle_ops_without_the_domain),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
