@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -135,14 +136,43 @@ static uint64_t timer_tag(struct vcpu *v, unsigned which)
     return (uint64_t)(uintptr_t)v | which;
 }
 
-static void timer_fired(uint64_t tag)
+/* A timer that fired, noted under timers_lock and acted on after it. */
+struct fired {
+    struct domain *d;
+    uint32_t domid;
+    unsigned vcpu;
+};
+
+/* Under timers_lock (v cannot be freed meanwhile): consumes the timerfd. */
+static bool timer_fired(uint64_t tag, struct fired *out)
 {
     struct vcpu *v = (struct vcpu *)(uintptr_t)(tag & ~1ull);
     uint64_t expirations;
     if (read(v->timer_fd[tag & 1], &expirations, sizeof(expirations)) != sizeof(expirations))
-        return; /* re-armed or cancelled meanwhile */
-    vtime_update_pvclock(v);
-    evtchn_raise_virq(v->dom, v->id, VIRQ_TIMER);
+        return false; /* re-armed or cancelled meanwhile */
+    *out = (struct fired){.d = v->dom, .domid = v->dom->domid, .vcpu = v->id};
+    return true;
+}
+
+/*
+ * Raises VIRQ_TIMER for what fired, without timers_lock: a thread that
+ * holds an event-channel lock may be waiting for timers_lock (a domain
+ * freed under it), so taking an event-channel lock under timers_lock could
+ * deadlock. The domain table's read lock keeps each domain alive instead
+ * (domain_destroy takes it out of the table, under the write lock, before
+ * freeing it); one no longer in the table is skipped.
+ */
+static void raise_fired(const struct fired *f, int n)
+{
+    domains_read_lock();
+    for (int i = 0; i < n; i++) {
+        struct domain *d = domain_by_id(f[i].domid);
+        if (d != f[i].d || f[i].vcpu >= d->nr_vcpus || !d->vcpus[f[i].vcpu])
+            continue;
+        vtime_update_pvclock(d->vcpus[f[i].vcpu]);
+        evtchn_raise_virq(d, f[i].vcpu, VIRQ_TIMER);
+    }
+    domains_read_unlock();
 }
 
 static void *timers_main(void *arg)
@@ -151,6 +181,7 @@ static void *timers_main(void *arg)
     /* The default 50 us timer slack would be most of a guest tick's error. */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     struct epoll_event evs[32];
+    struct fired fired[32];
     for (;;) {
         uint64_t seq = __atomic_load_n(&timers_removed, __ATOMIC_ACQUIRE);
         int n = epoll_wait(timers_epoll, evs, 32, -1);
@@ -158,6 +189,7 @@ static void *timers_main(void *arg)
             continue;
         if (n < 0)
             break;
+        int nf = 0;
         pthread_mutex_lock(&timers_lock);
         /* A vCPU's timers removed since epoll_wait began may be in evs[]
          * with a vCPU already freed: drop the whole batch. Timer fds are
@@ -168,10 +200,11 @@ static void *timers_main(void *arg)
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u64 == 0)
                 stop = true;
-            else
-                timer_fired(evs[i].data.u64);
+            else if (timer_fired(evs[i].data.u64, &fired[nf]))
+                nf++;
         }
         pthread_mutex_unlock(&timers_lock);
+        raise_fired(fired, nf);
         if (stop)
             break;
     }
