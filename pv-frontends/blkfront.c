@@ -20,6 +20,7 @@
 
 #include <stdarg.h>
 
+#include "kernel/trace.h"
 #include "kernel/errno.h"
 #include "kernel/events.h"
 #include "kernel/grant.h"
@@ -356,6 +357,7 @@ static void write_request(struct blk_dev *d, struct bq *q, uint32_t id, uint8_t 
                 .first_sect = (uint8_t)(s->seg[i].off >> BLKIF_SECTOR_SHIFT),
                 .last_sect = (uint8_t)(((s->seg[i].off + s->seg[i].len) >> BLKIF_SECTOR_SHIFT) - 1)};
     }
+    trace(XL_TR_REQ_PRODUCE, d->xb.devid, (uint16_t)q->idx, id, op);
     q->ring.req_prod_pvt++;
 }
 
@@ -417,6 +419,7 @@ int blk_submit(struct blk_dev *d, struct blk_io *io)
             req->id = id;
             req->sector_number = 0;
         }
+        trace(XL_TR_REQ_PRODUCE, d->xb.devid, (uint16_t)q->idx, id, io->op);
         q->ring.req_prod_pvt++;
         io->parts = 1;
         d->next_q++;
@@ -491,6 +494,7 @@ static int poll_queue(struct blk_dev *d, struct bq *q)
         for (RING_IDX i = q->ring.rsp_cons; i != rp; i++) {
             blkif_response_t rsp;
             memcpy(&rsp, RING_GET_RESPONSE(&q->ring, i), sizeof(rsp));
+            trace(XL_TR_RSP_CONSUME, d->xb.devid, (uint16_t)q->idx, rsp.id, (uint32_t)rsp.status);
             if (rsp.id >= q->nslots || !q->slots[rsp.id].used) {
                 if (d->bogus++ < 10)
                     blk_log(d, "queue %u: answer for id %llu, which is not in flight", q->idx,
@@ -826,6 +830,7 @@ int blk_open(uint32_t devid, struct blk_dev **out)
         rc = grant_init();
     if (rc < 0)
         return rc;
+    trace_init(); /* xl trace can follow our requests (best effort) */
     struct blk_dev *d = &devs[ndevs];
     memset(d, 0, sizeof(*d));
     rc = xenbus_device_open(&d->xb, "vbd", devid);

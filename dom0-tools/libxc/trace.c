@@ -56,16 +56,16 @@ int xc_trace_open(const char *rundir, uint16_t src, const char *name)
         return rc;
     snprintf(path, sizeof(path), "%s/%s.%d", dir, name, (int)getpid());
     unlink(path);                          /* a stale ring of a recycled pid */
-    struct xl_trace_ring *r = map_file(path, XL_TRACE_RING_BYTES);
+    struct xl_trace_ring *r = map_file(path, XL_TRACE_RING_BYTES(XL_TRACE_HOST_RECS));
     if (!r)
         return -errno;
     r->magic = XL_TRACE_MAGIC;
-    r->nrecs = XL_TRACE_RING_RECS;
+    r->nrecs = XL_TRACE_HOST_RECS;
     r->src = src;
     volatile uint8_t *ctl = map_control(rundir);
     if (!ctl) {
         rc = -errno;
-        munmap(r, XL_TRACE_RING_BYTES);
+        munmap(r, XL_TRACE_RING_BYTES(XL_TRACE_HOST_RECS));
         return rc;
     }
     xc_trace_self = r;
@@ -96,13 +96,14 @@ unsigned xc_trace_read(struct xc_trace_reader *rd, uint32_t domid, struct xl_tra
                        unsigned max)
 {
     uint64_t prod = __atomic_load_n(&rd->ring->prod, __ATOMIC_ACQUIRE);
-    if (prod - rd->next > XL_TRACE_RING_RECS) {   /* the writer lapped us */
-        rd->lost += prod - rd->next - XL_TRACE_RING_RECS;
-        rd->next = prod - XL_TRACE_RING_RECS;
+    uint64_t size = rd->ring->nrecs;
+    if (prod - rd->next > size) {   /* the writer lapped us */
+        rd->lost += prod - rd->next - size;
+        rd->next = prod - size;
     }
     unsigned n = 0;
     while (rd->next < prod && n < max) {
-        const struct xl_trace_rec *e = &rd->ring->recs[rd->next & (XL_TRACE_RING_RECS - 1)];
+        const struct xl_trace_rec *e = &rd->ring->recs[rd->next & (size - 1)];
         uint64_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
         if (seq != rd->next + 1) {
             if (seq > rd->next + 1) {         /* overwritten meanwhile */

@@ -206,12 +206,75 @@ static void note_backend_event(struct open_req *o, const struct xl_trace_rec *e)
     }
 }
 
+/*
+ * Guest records are stamped with the guest's pvclock, Dom0's with the
+ * host's clock: the same clock, but the guest extrapolates it from the
+ * TSC, so the two can disagree by a few hundred nanoseconds. A backend
+ * that polls may take a request that soon after it was pushed, so its
+ * req_consume can sort just before the guest's req_produce (and a
+ * response's rsp_produce just after the guest's rsp_consume). Records of
+ * the request within SKEW_NS on the wrong side are taken, at the time of
+ * the guest's record.
+ */
+#define SKEW_NS 2000u
+
+/* First index with ts >= from. */
+static size_t first_at(const struct xl_trace *t, uint64_t from)
+{
+    size_t lo = 0, hi = t->nrecs;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->recs[mid].ts_ns < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool is_backend(const struct xl_trace_rec *e)
+{
+    return e->src != XL_TRACE_SRC_GUEST && e->event >= XL_TR_REQ_CONSUME &&
+           e->event <= XL_TR_RSP_PRODUCE;
+}
+
+/* Backend records of o's request stamped just before its req_produce at i. */
+static void take_early(const struct xl_trace *t, struct open_req *o, size_t i)
+{
+    uint64_t at = t->recs[i].ts_ns;
+    for (size_t j = first_at(t, at > SKEW_NS ? at - SKEW_NS : 0); j < i; j++) {
+        struct xl_trace_rec e = t->recs[j];
+        if (is_backend(&e) && same_key(&o->r, &e)) {
+            e.ts_ns = at;
+            note_backend_event(o, &e);
+        }
+    }
+}
+
+/* Backend records of o's request stamped just after its rsp_consume at i;
+ * a new request of the same id ends the search. */
+static void take_late(const struct xl_trace *t, struct open_req *o, size_t i)
+{
+    uint64_t at = t->recs[i].ts_ns;
+    for (size_t j = i + 1; j < t->nrecs && t->recs[j].ts_ns <= at + SKEW_NS; j++) {
+        struct xl_trace_rec e = t->recs[j];
+        if (!same_key(&o->r, &e))
+            continue;
+        if (e.event == XL_TR_REQ_PRODUCE)
+            break;
+        if (is_backend(&e)) {
+            e.ts_ns = at;
+            note_backend_event(o, &e);
+        }
+    }
+}
+
 void xl_trace_analyse(struct xl_trace *t, struct xl_trace_rec *recs, size_t n)
 {
     qsort(recs, n, sizeof(*recs), by_time);
     t->recs = recs;
     t->nrecs = n;
-    t->nreqs = t->incomplete = 0;
+    t->nreqs = t->incomplete = t->full = 0;
     t->reqs = calloc(n ? n : 1, sizeof(*t->reqs));
     struct open_req *open = calloc(n ? n : 1, sizeof(*open));
     size_t nopen = 0;
@@ -234,7 +297,11 @@ void xl_trace_analyse(struct xl_trace *t, struct xl_trace_rec *recs, size_t n)
                                         .r = {.domid = e->domid, .queue = e->queue, .dev = e->dev,
                                               .id = e->id, .op = e->arg}};
             open[k].r.t[0] = e->ts_ns;
+            take_early(t, &open[k], i);
         } else if (o && e->event == XL_TR_RSP_CONSUME && e->src == XL_TRACE_SRC_GUEST) {
+            if (!o->rsp)
+                take_late(t, o, i);
+            t->full += o->consume && o->submit && o->complete && o->rsp;
             close_request(t, o, e->ts_ns);
         } else if (o) {
             note_backend_event(o, e);
@@ -320,6 +387,8 @@ void xl_trace_print_report(const struct xl_trace *t, FILE *out)
 {
     fprintf(out, "%zu records, %zu complete requests, %zu not seen to complete\n", t->nrecs,
             t->nreqs, t->incomplete);
+    fprintf(out, "%zu of %zu complete requests have every record (consume, submit, complete, "
+            "response)\n", t->full, t->nreqs);
     if (!t->nreqs)
         return;
     uint64_t *vals = malloc(t->nreqs * sizeof(*vals));

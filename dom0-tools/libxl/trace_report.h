@@ -54,6 +54,7 @@ struct xl_trace {
     struct xl_trace_request *reqs;
     size_t nreqs;
     size_t incomplete;         /* requests the trace did not see finish */
+    size_t full;               /* complete requests with every backend record */
 };
 
 /* Writes a trace file: the header and one line per record. */

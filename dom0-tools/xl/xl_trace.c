@@ -67,8 +67,10 @@ static int attach_guest_ring(struct collector *c, struct xc *xc, struct xl_trace
     if (rc < 0)
         return rc;
     c->have_guest_map = true;
-    *ring = xc_foreign_gpa(&c->guest_map, gfn << 12, XL_TRACE_RING_BYTES);
-    if (!*ring || (*ring)->magic != XL_TRACE_MAGIC || (*ring)->nrecs != XL_TRACE_RING_RECS)
+    /* The header first, then the whole ring its (guest-written) size says. */
+    *ring = xc_foreign_gpa(&c->guest_map, gfn << 12, sizeof(**ring));
+    if (!*ring || (*ring)->magic != XL_TRACE_MAGIC || (*ring)->nrecs != XL_TRACE_GUEST_RECS ||
+        !xc_foreign_gpa(&c->guest_map, gfn << 12, XL_TRACE_RING_BYTES(XL_TRACE_GUEST_RECS)))
         return -EINVAL;
     return 0;
 }
@@ -96,15 +98,15 @@ static void attach_host_rings(struct collector *c, const char *rundir)
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue;
-        void *p = mmap(NULL, XL_TRACE_RING_BYTES, PROT_READ, MAP_SHARED, fd, 0);
+        void *p = mmap(NULL, XL_TRACE_RING_BYTES(XL_TRACE_HOST_RECS), PROT_READ, MAP_SHARED, fd, 0);
         close(fd);
         if (p == MAP_FAILED)
             continue;
         const struct xl_trace_ring *r = p;
-        if (r->magic == XL_TRACE_MAGIC && r->nrecs == XL_TRACE_RING_RECS)
+        if (r->magic == XL_TRACE_MAGIC && r->nrecs == XL_TRACE_HOST_RECS)
             add_ring(c, r, p);
         else
-            munmap(p, XL_TRACE_RING_BYTES);
+            munmap(p, XL_TRACE_RING_BYTES(XL_TRACE_HOST_RECS));
     }
     if (d)
         closedir(d);
@@ -145,7 +147,7 @@ static void release(struct collector *c)
 {
     for (unsigned i = 0; i < c->nrings; i++)
         if (c->maps[i])
-            munmap(c->maps[i], XL_TRACE_RING_BYTES);
+            munmap(c->maps[i], XL_TRACE_RING_BYTES(XL_TRACE_HOST_RECS));
     if (c->have_guest_map)
         xc_unmap_foreign(&c->guest_map);
     free(c->recs);

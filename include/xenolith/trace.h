@@ -9,7 +9,8 @@
  * and host records sort on one axis without conversion.
  *
  * Rings: every writer (the guest kernel, the hypervisor daemon, blkback,
- * netback) owns one ring of XL_TRACE_RING_RECS records. Writers on several
+ * netback) owns one ring (XL_TRACE_HOST_RECS records in Dom0, XL_TRACE_GUEST_RECS
+ * in a guest, whose memory is scarcer). Writers on several
  * threads reserve a slot with one atomic add and publish it by writing
  * `seq` (= slot index + 1) last; `xl trace` reads a slot only when its seq
  * matches, so a half-written record is never taken. A full ring overwrites
@@ -26,7 +27,11 @@
 #include <stdint.h>
 
 #define XL_TRACE_MAGIC      0x58545243u   /* "XTRC" */
-#define XL_TRACE_RING_RECS  4096u         /* per ring; a power of two */
+/* Records per ring, powers of two: at 40k block requests a second a
+ * backend writes ~160k records/s, so its ring holds ~0.4 s, enough for
+ * xl trace's 5 ms polls on a busy host. */
+#define XL_TRACE_HOST_RECS  65536u
+#define XL_TRACE_GUEST_RECS 16384u
 #define XL_TRACE_MAX_DOMID  4096u         /* domids traced (control page bytes) */
 
 /* Who wrote a record. */
@@ -76,16 +81,16 @@ _Static_assert(sizeof(struct xl_trace_rec) == 40, "trace record is 40 bytes");
 struct xl_trace_ring {
     uint32_t magic;           /* XL_TRACE_MAGIC */
     uint32_t enabled;         /* guest rings: set by xl trace; Dom0 rings: unused */
-    uint32_t nrecs;           /* XL_TRACE_RING_RECS */
+    uint32_t nrecs;           /* records in recs[], a power of two */
     uint16_t src, domid;      /* writer; for a guest ring its domid */
     uint64_t prod;            /* slots reserved so far */
     uint8_t pad[40];
-    struct xl_trace_rec recs[XL_TRACE_RING_RECS];
+    struct xl_trace_rec recs[];
 };
 _Static_assert(__builtin_offsetof(struct xl_trace_ring, recs) == 64, "ring header is 64 bytes");
 
-#define XL_TRACE_RING_BYTES (sizeof(struct xl_trace_ring))
-#define XL_TRACE_RING_PAGES ((XL_TRACE_RING_BYTES + 4095) / 4096)
+#define XL_TRACE_RING_BYTES(nrecs) (sizeof(struct xl_trace_ring) + (nrecs) * sizeof(struct xl_trace_rec))
+#define XL_TRACE_RING_PAGES(nrecs) ((XL_TRACE_RING_BYTES(nrecs) + 4095) / 4096)
 
 /* Writes one record (any thread; never blocks). */
 static inline void xl_trace_put(struct xl_trace_ring *r, uint64_t ts_ns, uint16_t event,
@@ -93,7 +98,7 @@ static inline void xl_trace_put(struct xl_trace_ring *r, uint64_t ts_ns, uint16_
                                 uint32_t arg)
 {
     uint64_t slot = __atomic_fetch_add(&r->prod, 1, __ATOMIC_RELAXED);
-    struct xl_trace_rec *e = &r->recs[slot & (XL_TRACE_RING_RECS - 1)];
+    struct xl_trace_rec *e = &r->recs[slot & (r->nrecs - 1)];
     __atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     e->ts_ns = ts_ns;

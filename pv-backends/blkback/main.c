@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libxc/trace.h"
 #include "blkback.h"
 #include "libxc/xc.h"
 
@@ -262,6 +263,10 @@ int main(int argc, char **argv)
     epoll_ctl(m.epoll_fd, EPOLL_CTL_ADD, m.signal_fd, &ev);
     ev.data.u32 = 4;
     epoll_ctl(m.epoll_fd, EPOLL_CTL_ADD, blk_attention_fd, &ev);
+    /* Trace points (xl trace) stay off, at one branch each, without it. */
+    int trc = xc_trace_open(xc_default_rundir(), XL_TRACE_SRC_BLKBACK, "blkback");
+    if (trc < 0)
+        fprintf(stderr, "blkback: tracing unavailable: %s\n", strerror(-trc));
     fprintf(stderr, "blkback started (pid %d): socket %s, shadows in %s\n", (int)getpid(),
             m.socket_path, blk_config.state_dir[0] ? blk_config.state_dir : "(none)");
     /* Devices found at start were handled in xb_backend_open; run any

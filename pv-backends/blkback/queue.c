@@ -37,6 +37,7 @@
 #include "blkback.h"
 #include "io.h"
 #include "libxc/gnttab.h"
+#include "libxc/trace.h"
 #include "libxc/xc.h"
 #include "shadow.h"
 
@@ -154,6 +155,8 @@ static void answer(struct blk_queue *q, uint32_t ent, int16_t status)
     __atomic_store_n(&q->shadow.hdr->rsp_prod_pvt, idx + 1, __ATOMIC_RELEASE);
     blkif_response_t *rsp = RING_GET_RESPONSE(&q->ring, idx);
     blkif_response_t r = {.id = s->req.id, .operation = s->req.wire_op, .status = status};
+    xc_trace(XL_TR_RSP_PRODUCE, q->fe_domid, q->dev->xb->devid, (uint16_t)q->qid, s->req.id,
+             (uint32_t)(int32_t)status);
     memcpy(rsp, &r, sizeof(r));
     q->ring.rsp_prod_pvt = idx + 1;
     q->answered[q->nr_answered++] = ent;
@@ -290,6 +293,8 @@ static int submit_rw(struct blk_queue *q, uint32_t ent)
 {
     struct slot *s = &q->slots[ent];
     bool write = s->req.op != BLKIF_OP_READ;
+    xc_trace(XL_TR_IO_SUBMIT, q->fe_domid, q->dev->xb->devid, (uint16_t)q->qid, s->req.id,
+             (uint32_t)(s->req.nr_sectors << 9));
     while (blk_io_rw(&q->io, s->fd, write, s->iov + s->iov_at, s->niov - s->iov_at, s->off,
                      TAG_IO | ent) == -EBUSY)
         blk_io_submit(&q->io, 0);
@@ -442,6 +447,8 @@ static void on_completion(void *arg, uint64_t tag, int32_t res, bool more)
     if (ent >= q->nr_slots)
         return;
     struct slot *s = &q->slots[ent];
+    xc_trace(XL_TR_IO_COMPLETE, q->fe_domid, q->dev->xb->devid, (uint16_t)q->qid, s->req.id,
+             (uint32_t)res);
     switch (s->phase) {
     case PH_RW:
         rw_done(q, ent, res);
@@ -488,6 +495,8 @@ static void take_requests(struct blk_queue *q)
         while (rc != rp) {
             blkif_request_t copy;
             memcpy(&copy, RING_GET_REQUEST(&q->ring, rc), sizeof(copy));
+            xc_trace(XL_TR_REQ_CONSUME, q->fe_domid, q->dev->xb->devid, (uint16_t)q->qid, copy.id,
+                     copy.operation);
             int ent = shadow_take(&q->shadow, &copy, rc);
             if (ent < 0) {
                 mark_broken(q, "more requests in flight than ring slots");
