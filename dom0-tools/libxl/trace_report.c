@@ -136,18 +136,12 @@ static bool same_key(const struct xl_trace_request *r, const struct xl_trace_rec
 
 /* The first record of `event` for domid in [from, to], or 0. Records are
  * sorted, so a binary search finds `from`. */
+static size_t first_at(const struct xl_trace *t, uint64_t from);
+
 static uint64_t first_event(const struct xl_trace *t, uint16_t event, uint16_t domid, uint64_t from,
                             uint64_t to)
 {
-    size_t lo = 0, hi = t->nrecs;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->recs[mid].ts_ns < from)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < t->nrecs && t->recs[i].ts_ns <= to; i++)
+    for (size_t i = first_at(t, from); i < t->nrecs && t->recs[i].ts_ns <= to; i++)
         if (t->recs[i].event == event && t->recs[i].domid == domid)
             return t->recs[i].ts_ns;
     return 0;
