@@ -33,6 +33,7 @@ int app_netping(void);
 int app_netbench(void);
 int app_net_evil(void);
 int app_idle(void);
+int app_shell(void);
 
 static const struct guest_app apps[] = {
     {"hello", "print a greeting and the command line, then power off", app_hello},
@@ -62,6 +63,7 @@ static const struct guest_app apps[] = {
     {"netping", "ping ping=IP count=N times and report the RTT (interval_ms, size, linger_s)", app_netping},
     {"netbench", "UDP stream between guests: mode=send peer=IP | mode=recv (frame=F secs=S)", app_netbench},
     {"net-evil", "post malformed netif tx requests (rounds=N ring=1) and count the errors", app_net_evil},
+    {"shell", "a command shell on the console: info, uptime, ip, ping, disk, read, write", app_shell},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
 
