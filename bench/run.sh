@@ -395,6 +395,53 @@ measure_blk() {
         "median of $BLK_REPS x ${BLK_SECONDS}s blkbench, bs $bs qd $qd; limit blk_host io_uring O_DIRECT, alternated"
 }
 
+# One blkbench run (randread 4 KiB, QD8) with `xl trace` recording the
+# guest for the whole run -> TRACED_IOPS.
+blk_traced_run() {
+    local name=$1 t
+    "$XL" create "$WORK/guest.cfg" "name=\"$name\"" \
+        "cmdline=\"app=blkbench bench_mode=randread bench_bs=4096 bench_qd=8 bench_s=$BLK_SECONDS\"" \
+        'memory=64' "disk=[ 'vdev=xvda,access=rw,target=$BLK_IMG' ]" >"$WORK/xl-create.out" 2>&1 ||
+        die trace_overhead_blk "xl create $name failed: $(cat "$WORK/xl-create.out")"
+    local id
+    id=$("$XL" domid "$name")
+    for t in $(seq 200); do # blkfront publishes the ring as it opens the disk
+        XENSTORED_PATH=$XENOLITH_RUNDIR/xenstored.sock \
+            xenstore-read "/local/domain/$id/data/trace/gfn" >/dev/null 2>&1 && break
+        sleep 0.01
+    done
+    "$XL" trace "$name" --duration $((BLK_SECONDS + 2)) -o "$WORK/trace-$name.txt" \
+        >"$WORK/xl-trace.out" 2>&1 &
+    local tracer=$!
+    wait_console trace_overhead_blk "$name" '^blkbench: (mode=.* iops=[0-9.]+ |FAIL)'
+    [[ $LINE == *FAIL* ]] && die trace_overhead_blk "guest $name: $LINE"
+    TRACED_IOPS=$(echo "$LINE" | sed -n 's/.* iops=\([0-9.]*\).*/\1/p')
+    is_number trace_overhead_blk "$TRACED_IOPS" "the traced guest's iops in '$LINE'"
+    wait "$tracer" || die trace_overhead_blk "xl trace failed: $(cat "$WORK/xl-trace.out")"
+    grep -q ' 0 lost' "$WORK/xl-trace.out" ||
+        echo "bench: note: trace_overhead_blk: $(cat "$WORK/xl-trace.out")" >&2
+    wait_gone trace_overhead_blk "$name"
+    rm -f "$WORK/trace-$name.txt"
+}
+
+# trace_overhead_blk: the same random-read workload with tracing off and
+# with `xl trace` recording every request's path (guest, hypervisor and
+# blkback trace points, and xl trace polling the rings), alternated; the
+# figure is traced IOPS over untraced IOPS (target >= 0.95).
+measure_trace_overhead_blk() {
+    local i off=() on=()
+    for ((i = 1; i <= BLK_REPS; i++)); do
+        blk_guest_run trace_overhead_blk "troff$i" "bench_mode=randread bench_bs=4096 bench_qd=8" iops
+        off+=("$GUEST_FIGURE")
+        blk_traced_run "tron$i"
+        on+=("$TRACED_IOPS")
+    done
+    echo "trace_overhead_blk: IOPS untraced ${off[*]}; traced ${on[*]}"
+    record trace_overhead_blk "$(printf '%s\n' "${on[@]}" | median)" IOPS \
+        "$(printf '%s\n' "${off[@]}" | median)" 'ratio>=0.95' \
+        "median of $BLK_REPS x ${BLK_SECONDS}s randread 4 KiB QD8 with xl trace on; limit the same with tracing off, alternated"
+}
+
 measure_block() {
     BLK_IMG=$WORK/blk-bench.img
     local fstype
@@ -408,6 +455,7 @@ measure_block() {
     measure_blk blk_seq_write seqwrite 1048576 8 mbps MB/s 'ratio>=0.9'
     measure_blk blk_rand_read_iops_qd32 randread 4096 32 iops IOPS 'ratio>=0.7'
     measure_blk blk_rand_read_iops_qd1 randread 4096 1 iops IOPS -
+    measure_trace_overhead_blk
     rm -f "$BLK_IMG"
 }
 
@@ -436,28 +484,29 @@ measure_xenstore_guest() {
         "median of $XS_GUEST_RUNS guests x $XS_GUEST_OPS WRITEs over the ring (app=xenstore-test bench)"
 }
 
-# From just before `xl create` of a guest with a vif until it says its
-# network is connected (app=netserve prints its line once netfront reached
-# Connected with netback). Network only: blkfront is not in main yet, so
-# the disk half of the figure is missing. Not in the default list: within
-# 20 boots one guest's netfront sometimes never connects (its console stays
-# empty); run it with BENCH_ONLY=measure_domain_boot_with_devices.
+# From just before `xl create` of a guest with a disk and a vif until it
+# says both are connected (app=shell prints its banner once blkfront and
+# netfront reached Connected with blkback and netback), median of
+# BOOT_GUESTS boots.
 measure_domain_boot_with_devices() {
     local i name t0 ms=()
+    truncate -s 8M "$WORK/bootdev.img"
     for ((i = 1; i <= BOOT_GUESTS; i++)); do
         name=bootdev$i
         now_us
         t0=$NOW_US
-        "$XL" create "$WORK/guest.cfg" "name=\"$name\"" 'cmdline="app=netserve"' "memory=32" \
+        "$XL" create "$WORK/guest.cfg" "name=\"$name\"" 'cmdline="app=shell"' "memory=32" \
+            "disk=['vdev=xvda,access=rw,target=$WORK/bootdev.img']" \
             "vif=['mac=00:16:3e:00:0c:01,bridge=xenbr9,ip=10.0.9.31']" >"$WORK/xl-create.out" 2>&1 ||
             die domain_boot_with_devices "xl create $name failed: $(cat "$WORK/xl-create.out")"
-        wait_console domain_boot_with_devices "$name" '^netserve: serving pings'
+        wait_console domain_boot_with_devices "$name" '^Xenolith shell on domain [0-9]+; type help$'
         ms+=("$(awk -v d=$((SEEN_US - t0)) 'BEGIN { printf "%.3f", d / 1000 }')")
         "$XL" destroy "$name" >/dev/null 2>&1 || die domain_boot_with_devices "xl destroy $name failed"
     done
     echo "domain_boot_with_devices: per boot (ms): ${ms[*]}"
     record domain_boot_with_devices "$(printf '%s\n' "${ms[@]}" | median)" ms null - \
-        "median of $BOOT_GUESTS, xl create -> netfront connected (network only: no blkfront in main yet)"
+        "median of $BOOT_GUESTS creates of a guest with a disk and a vif until both are connected (app=shell's banner)"
+    rm -f "$WORK/bootdev.img"
 }
 
 # ---- domain lifecycle: save/restore, live migration, density
@@ -760,7 +809,8 @@ main() {
         measure_domain_boot measure_create_destroy_rate measure_guest_compute \
         measure_evtchn_roundtrip_dom0 measure_evtchn_roundtrip_domu measure_timer_jitter \
         measure_grant_map_unmap_rate measure_xenstore measure_xenstore_guest measure_net \
-        measure_save_restore measure_migration measure_density measure_block}; do
+        measure_save_restore measure_migration measure_density measure_block \
+        measure_domain_boot_with_devices}; do
         "$m"
     done
 
