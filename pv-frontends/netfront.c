@@ -7,6 +7,7 @@
  */
 #include "netfront.h"
 
+#include "kernel/trace.h"
 #include "kernel/errno.h"
 #include "kernel/events.h"
 #include "kernel/grant.h"
@@ -173,6 +174,7 @@ int netfront_open(uint32_t devid, const struct nf_options *opt, nf_rx_fn fn, voi
     nf->rx_fn = fn;
     nf->rx_arg = arg;
     int rc = grant_init();
+    trace_init(); /* xl trace can follow our packets (best effort) */
     if (rc == 0)
         rc = xenbus_device_open(&nf->dev, "vif", devid);
     if (rc < 0) {
@@ -292,6 +294,7 @@ static void reap_tx(struct nf_queue *q)
             q->nf->st.tx_null++;
             continue;
         }
+        trace(XL_TR_RSP_CONSUME, q->nf->dev.devid, (uint16_t)q->index, r.id, (uint32_t)r.status);
         if (r.status != NETIF_RSP_OKAY)
             q->nf->st.tx_errors++;
         if (r.id < NF_BUFS && q->tx_nfree < NF_BUFS)
@@ -344,6 +347,8 @@ int netfront_send(struct netfront *nf, const struct nf_seg *segs, unsigned nsegs
         }
         r.flags = (uint16_t)((s == 0 ? flags & (NF_CSUM_BLANK | NF_DATA_VALID) : 0) |
                              (s + 1 < slots ? NETTXF_more_data : 0));
+        if (s == 0)
+            trace(XL_TR_REQ_PRODUCE, nf->dev.devid, (uint16_t)q->index, id, XL_TRACE_OP_NET_TX);
         q->tx->ring[q->tx_prod_pvt++ & RING_MASK].req = r;
     }
     nf->st.tx_frames++;

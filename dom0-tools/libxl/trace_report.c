@@ -331,6 +331,8 @@ static const char *op_name(uint32_t op)
 {
     static const char *const names[] = {"read", "write", "barrier", "flush", "op4", "discard",
                                         "indirect"};
+    if (op == XL_TRACE_OP_NET_TX)
+        return "net tx";
     return op < sizeof(names) / sizeof(names[0]) ? names[op] : "other";
 }
 

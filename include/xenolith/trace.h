@@ -65,6 +65,10 @@ enum xl_trace_event {
     XL_TR_NET_RX = 22,        /* netfront: frame received; arg = bytes */
 };
 
+/* req_produce's op for a netif transmit (blkif ops are 0..6): the tx
+ * packet is the request, the switch's forwarding its "host I/O". */
+#define XL_TRACE_OP_NET_TX 0x80u
+
 struct xl_trace_rec {
     uint64_t seq;             /* slot index + 1, written last */
     uint64_t ts_ns;

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libxc/trace.h"
+#include "libxc/xc.h"
 #include "libxc/gnttab.h"
 #include "netback.h"
 
@@ -148,6 +150,10 @@ static int start(void)
 
 int main(int argc, char **argv)
 {
+    /* Trace points (xl trace) stay off, at one branch each, without it. */
+    int trc = xc_trace_open(xc_default_rundir(), XL_TRACE_SRC_NETBACK, "netback");
+    if (trc < 0)
+        fprintf(stderr, "netback: tracing unavailable: %s\n", strerror(-trc));
     static const struct option opts[] = {
         {"log-file", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},

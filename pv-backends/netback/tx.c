@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "libxc/trace.h"
 #include "netback.h"
 
 #define RING_MASK   (NETIF_RING_SIZE - 1)
@@ -30,6 +31,9 @@ static void answer_packet(struct nb_queue *q, const struct netif_tx_request *slo
 {
     for (unsigned i = 0; i < pkt->nslots; i++) {
         bool extra = i >= 1 && i <= pkt->nextras;
+        if (i == 0)
+            xc_trace(XL_TR_RSP_PRODUCE, q->vif->domid, q->vif->devid, (uint16_t)q->index,
+                     slots[0].id, (uint32_t)(int32_t)status);
         tx_answer(q, extra ? 0 : slots[i].id, extra ? NETIF_RSP_NULL : status);
     }
     q->tx_req_cons += pkt->nslots;
@@ -103,14 +107,22 @@ static int tx_turn(struct nb_queue *q, RING_IDX *seen, bool *stalled)
         for (unsigned i = 0; i < avail; i++)
             memcpy(&slots[i], (const void *)&q->tx->ring[(q->tx_req_cons + i) & RING_MASK].req,
                    sizeof(slots[i]));
+        xc_trace(XL_TR_REQ_CONSUME, vif->domid, vif->devid, (uint16_t)q->index, slots[0].id,
+                 XL_TRACE_OP_NET_TX);
         struct nb_tx_packet pkt;
         int rc = nb_tx_parse(slots, avail, vif->max_frame, &pkt);
         if (rc == NB_TX_INCOMPLETE) {
             *stalled = true;
             break;
         }
-        if (rc == NB_TX_OK)
+        if (rc == NB_TX_OK) {
+            /* The "host I/O" of a transmit: copying it out of the granted pages. */
+            xc_trace(XL_TR_IO_SUBMIT, vif->domid, vif->devid, (uint16_t)q->index, slots[0].id,
+                     pkt.len);
             rc = gather(vif, &pkt);
+            xc_trace(XL_TR_IO_COMPLETE, vif->domid, vif->devid, (uint16_t)q->index, slots[0].id,
+                     (uint32_t)rc);
+        }
         answer_packet(q, slots, &pkt, rc == NB_TX_OK ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
         done++;
         if (rc != NB_TX_OK) {
@@ -119,6 +131,7 @@ static int tx_turn(struct nb_queue *q, RING_IDX *seen, bool *stalled)
         }
         vif->st.tx_packets++;
         vif->st.tx_bytes += pkt.len;
+        xc_trace(XL_TR_NET_SWITCH, vif->domid, vif->devid, (uint16_t)q->index, slots[0].id, pkt.len);
         sw_input(&vif->port, nb.frame, pkt.len,
                  pkt.flags & (NB_F_CSUM_BLANK | NB_F_DATA_VALID), nb.now_s);
         if (q->broken)
