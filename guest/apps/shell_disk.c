@@ -42,19 +42,50 @@ void shell_disk_info(void)
         printf("disk: none\n");
 }
 
+/* Disks attached after boot (xl block-attach) are opened when `disk`
+ * first sees them: the frontend half of a hot-plugged device. */
+#define MAX_DISKS 8
+static struct blk_dev *others[MAX_DISKS];
+
+static struct blk_dev *opened(uint32_t devid)
+{
+    if (disk && blk_get_info(disk)->devid == devid)
+        return disk;
+    for (unsigned i = 0; i < MAX_DISKS; i++)
+        if (others[i] && blk_get_info(others[i])->devid == devid)
+            return others[i];
+    return 0;
+}
+
+static struct blk_dev *open_new(uint32_t devid)
+{
+    for (unsigned i = 0; i < MAX_DISKS; i++) {
+        if (others[i])
+            continue;
+        int rc = blk_open(devid, &others[i]);
+        if (rc < 0) {
+            others[i] = 0;
+            printf("vbd %u: cannot connect: %d\n", devid, rc);
+        }
+        return others[i];
+    }
+    return 0;
+}
+
 void shell_disk_list(void)
 {
-    uint32_t ids[8];
-    int n = xenbus_device_list("vbd", ids, 8);
+    uint32_t ids[MAX_DISKS];
+    int n = xenbus_device_list("vbd", ids, MAX_DISKS);
     if (n <= 0) {
         printf("disk: this domain has no block device\n");
         return;
     }
     for (int i = 0; i < n; i++) {
-        if (disk && blk_get_info(disk)->devid == ids[i])
-            describe(blk_get_info(disk));
-        else
-            printf("vbd %u: not opened by the shell\n", ids[i]);
+        struct blk_dev *d = opened(ids[i]);
+        if (!d)
+            d = open_new(ids[i]);
+        if (d)
+            describe(blk_get_info(d));
     }
 }
 

@@ -26,6 +26,14 @@ test_shell_commands_reach_the_disk_and_the_network() {
     grep -q "^read: sector 999999 is past the end (16384 sectors)$" <<<"$out" ||
         { fail "bad sector accepted:"; echo "$out" >&2; return 1; }
     grep -q "^frobnicate: unknown command (try help)$" <<<"$out" || { fail "unknown command:"; echo "$out" >&2; return 1; }
+    # A disk attached while the guest runs: the shell's blkfront connects it.
+    truncate -s 4M "$WORK/shell2.img"
+    "$XL" block-attach sh1 "$WORK/shell2.img,raw,xvdb,rw" || { fail "block-attach failed"; return 1; }
+    out=$(printf 'disk\n' | "$XL" console sh1) || { fail "xl console sh1 failed"; return 1; }
+    grep -q "^vbd 51728: 8192 sectors (4 MiB), read-write" <<<"$out" ||
+        { fail "the attached disk did not connect:"; echo "$out" >&2; return 1; }
+    [ "$("$XL" block-list sh1 | awk '$1 == 51728 { print $4 }')" = 4 ] ||
+        { fail "xvdb is not Connected in block-list"; "$XL" block-list sh1 >&2; return 1; }
     printf 'poweroff\n' | "$XL" console sh1 >/dev/null || true  # the console ends as the guest does
     wait_state sh1 '^gone$'
     "$XL" destroy shpeer || { fail "shpeer was not running to the end"; return 1; }
