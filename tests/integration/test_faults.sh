@@ -41,3 +41,20 @@ test_fault_a_full_backing_store_gives_io_errors_not_a_dead_backend() {
     blk_done after1 || { umount -l "$mnt"; return 1; }
     umount -l "$mnt"
 }
+
+test_fault_stop_during_heavy_io_keeps_every_acknowledged_write() {
+    local img
+    img=$(blk_img stopio 260M)
+    blk_guest stopio1 "$img" rw "app=blktest blktest_mode=writer blktest_mb=256 writer_gen=9"
+    wait_console stopio1 'blktest: writer: acked (1[2-9][0-9]|[2-9][0-9][0-9])$' 60
+    "$XENOLITH" stop >/dev/null
+    # With 8 writes in flight and blocks issued in order, "acked A" means
+    # every 64 KiB block below A - 8 was acknowledged to the guest.
+    local acked blocks
+    acked=$(grep -o 'blktest: writer: acked [0-9]*' "$(console_log stopio1)" | tail -1 | awk '{print $4}')
+    blocks=$((acked - 8))
+    [ "$blocks" -gt 0 ] || { fail "too few writes acknowledged ($acked)"; return 1; }
+    "$BLK_IMAGE" check "$img" 12345 9 0 $((blocks * 128)) ||
+        { fail "of $blocks acknowledged blocks, some are not in the image after xenolith stop"; return 1; }
+    "$XENOLITH" start >/dev/null
+}
