@@ -21,7 +21,7 @@ GUEST_CFLAGS := -O2 -g -std=gnu11 $(WARN) -ffreestanding -fno-pic -fno-pie \
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack -T guest/guest.ld
 
-.PHONY: all deps test unit integration check-asan check-valgrind fuzz fuzz-bins demo bench clean
+.PHONY: all deps test unit integration check-asan check-valgrind fuzz fuzz-bins demo bench soak clean
 all: deps $(BUILD)/bin/xenolith $(BUILD)/bin/xl $(BUILD)/guest/xenolith-guest unit-bins tool-bins bench-bins
 
 # ---- Debian packages: installed when root, otherwise the exact line is printed.
@@ -279,6 +279,11 @@ demo: all
 
 bench: all
 	@BUILD=$(BUILD) bench/run.sh
+
+# Many guests under block, network and xenstore load for SOAK_SECONDS
+# (tests/soak/run.sh); not part of make test.
+soak: all
+	@BUILD=$(BUILD) tests/soak/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz build-valgrind
