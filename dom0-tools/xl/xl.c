@@ -244,6 +244,14 @@ static bool all_digits(const char *s)
     return true;
 }
 
+int xl_list_domains(struct xc *xc, const char *cmd, struct xlctl_dominfo **list, unsigned *n)
+{
+    int rc = xc_domain_list(xc, list, n);
+    if (rc < 0)
+        xl_fail(cmd, "listing domains: %s", strerror(-rc));
+    return rc;
+}
+
 int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_dom0, uint32_t *domid)
 {
     if (strcmp(spec, "Domain-0") == 0 || strcmp(spec, "0") == 0) {
@@ -256,11 +264,8 @@ int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_
     }
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
-    if (rc < 0) {
-        xl_fail(cmd, "listing domains: %s", strerror(-rc));
+    if (xl_list_domains(xc, cmd, &list, &n) < 0)
         return -1;
-    }
     bool by_id = all_digits(spec);
     unsigned long id = by_id ? strtoul(spec, NULL, 10) : 0;
     for (unsigned i = 0; i < n; i++) {

@@ -36,6 +36,10 @@ int xl_print_help(const char *cmd);
 /* Connects to the hypervisor or prints why not (and how to fix it). */
 struct xc *xl_connect(const char *cmd);
 
+/* The guest domains (*list malloc'd), or -errno after printing
+ * "xl CMD: listing domains: why". */
+int xl_list_domains(struct xc *xc, const char *cmd, struct xlctl_dominfo **list, unsigned *n);
+
 /* Resolves a domain given by name or domid. 0 with *domid (0 = Dom0
  * itself when allow_dom0), or prints an error and returns -1. */
 int xl_find_domain(struct xc *xc, const char *cmd, const char *spec, bool allow_dom0, uint32_t *domid);

@@ -260,10 +260,10 @@ int main_list(int argc, char **argv)
         return 1;
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, "list", &list, &n);
     if (rc < 0) {
         xc_close(xc);
-        return xl_fail("list", "listing domains: %s", strerror(-rc));
+        return 1;
     }
     bool *keep = calloc(n ? n : 1, sizeof(bool)), want_dom0;
     if (!keep || select_domains("list", list, n, argv + first, argc - first, keep, &want_dom0) < 0) {
@@ -311,10 +311,10 @@ int main_domid(int argc, char **argv)
         return 1;
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, "domid", &list, &n);
     xc_close(xc);
     if (rc < 0)
-        return xl_fail("domid", "listing domains: %s", strerror(-rc));
+        return 1;
     for (unsigned i = 0; i < n; i++) {
         if (strncmp(argv[1], list[i].name, sizeof(list[i].name)) == 0) {
             printf("%u\n", list[i].domid);
@@ -386,10 +386,10 @@ int main_uptime(int argc, char **argv)
         return 1;
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, "uptime", &list, &n);
     xc_close(xc);
     if (rc < 0)
-        return xl_fail("uptime", "listing domains: %s", strerror(-rc));
+        return 1;
     bool *keep = calloc(n ? n : 1, sizeof(bool)), want_dom0;
     if (!keep || select_domains("uptime", list, n, argv + first, argc - first, keep, &want_dom0) < 0) {
         free(keep);

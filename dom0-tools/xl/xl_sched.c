@@ -118,10 +118,10 @@ int main_sched_credit(int argc, char **argv)
     }
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, "sched-credit", &list, &n);
     if (rc < 0) {
         xc_close(xc);
-        return xl_fail("sched-credit", "listing domains: %s", strerror(-rc));
+        return 1;
     }
     struct xs_handle *xs = xs_open(0);
     char mechanism[sizeof(s.mechanism)] = "";

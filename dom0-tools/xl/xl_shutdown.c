@@ -204,10 +204,10 @@ static int shutdown_or_reboot(int argc, char **argv, const struct request *tmpl)
         return 1;
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, rq.cmd, &list, &n);
     if (rc < 0) {
         xc_close(xc);
-        return xl_fail(rq.cmd, "listing domains: %s", strerror(-rc));
+        return 1;
     }
     struct target *ts = calloc(n ? n : 1, sizeof(*ts));
     unsigned nt = 0;

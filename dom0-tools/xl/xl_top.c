@@ -204,9 +204,9 @@ static int one_update(struct xc *xc, struct xs_handle *xs, struct top_state *s)
 {
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, "top", &list, &n);
     if (rc < 0)
-        return xl_fail("top", "listing domains: %s", strerror(-rc));
+        return 1;
     struct xlctl_physinfo p;
     if (xc_physinfo(xc, &p) < 0)
         memset(&p, 0, sizeof(p));

@@ -55,10 +55,10 @@ int main_vcpu_list(int argc, char **argv)
         return 1;
     struct xlctl_dominfo *list;
     unsigned n;
-    int rc = xc_domain_list(xc, &list, &n);
+    int rc = xl_list_domains(xc, "vcpu-list", &list, &n);
     if (rc < 0) {
         xc_close(xc);
-        return xl_fail("vcpu-list", "listing domains: %s", strerror(-rc));
+        return 1;
     }
     /* Every name first: a wrong one prints nothing at all. */
     uint32_t *ids = calloc((size_t)argc + 1, sizeof(uint32_t));
