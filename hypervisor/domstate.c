@@ -313,6 +313,8 @@ int domstate_set(struct domain *d, const void *buf, size_t len, char *why, size_
     const struct xl_ds_header *h = buf;
     const struct xl_ds_vcpu *vc = (const void *)(h + 1);
     rc = gnttab_grow(d->gnttab, h->gnttab_frames);
+    if (rc == 0)
+        gnttab_forget_uses(d->gnttab); /* the backends map again after reconnecting */
     for (unsigned i = 0; rc == 0 && i < GUEST_XEN_PAGES; i++)
         if (h->physmap_gfn[i] != XL_DS_NO_GFN)
             rc = physmap_place(&d->physmap, &d->mem, d->vm_fd, i, h->physmap_gfn[i]);

@@ -72,6 +72,19 @@ int gnttab_grow(struct gnttab *gt, unsigned nr)
     return rc;
 }
 
+void gnttab_forget_uses(struct gnttab *gt)
+{
+    pthread_mutex_lock(&gt->lock);
+    for (unsigned f = 0; f < gt->nr_frames; f++) {
+        for (unsigned i = 0; i < GNTTAB_ENTRIES_PER_FRAME; i++) {
+            __atomic_and_fetch(&gt->frame[f][i].flags, (uint16_t)~(GTF_reading | GTF_writing),
+                               __ATOMIC_ACQ_REL);
+            gt->active[f][i] = (struct gnttab_active){0};
+        }
+    }
+    pthread_mutex_unlock(&gt->lock);
+}
+
 void gnttab_size(struct gnttab *gt, unsigned *nr_frames, unsigned *max_frames)
 {
     pthread_mutex_lock(&gt->lock);

@@ -77,6 +77,11 @@ void gnttab_destroy(struct domain *d);
 int gnttab_grow(struct gnttab *gt, unsigned nr);
 void gnttab_size(struct gnttab *gt, unsigned *nr_frames, unsigned *max_frames);
 
+/* A restored domain's table: its frames came from a save image, whose
+ * entries still carry the GTF_reading/GTF_writing of the old domain's
+ * mappings. Nothing maps a new domain yet: clears them and every use. */
+void gnttab_forget_uses(struct gnttab *gt);
+
 /*
  * Pins entry `ref` of d for a use by domain `user` (0 for Dom0): a map
  * (map = true: a GTF_sub_page entry is refused) or a copy. Returns

@@ -378,6 +378,29 @@ static void another_domain_cannot_share_a_pinned_entry(void **state)
     gnttab_unpin(e->d->gnttab, 8, true);
 }
 
+/* A restored table: entries flagged in use by the old domain's mappings
+ * (as the image carries them) come back unflagged and grantable again. */
+static void a_restored_table_forgets_the_old_domains_uses(void **state)
+{
+    struct env *e = *state;
+    uint64_t gfn;
+    grant(e->d, 8, GTF_permit_access, 0, 0x300);
+    grant(e->d, 9, GTF_permit_access | GTF_readonly, 0, 0x301);
+    assert_int_equal(gnttab_pin(e->d->gnttab, 8, 0, false, true, &gfn), GNTST_okay);
+    assert_int_equal(gnttab_pin(e->d->gnttab, 9, 0, true, true, &gfn), GNTST_okay);
+    assert_int_equal(entry(e->d, 8)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+    gnttab_forget_uses(e->d->gnttab);
+    assert_int_equal(entry(e->d, 8)->flags, GTF_permit_access);
+    assert_int_equal(entry(e->d, 9)->flags, GTF_permit_access | GTF_readonly);
+    assert_int_equal(entry(e->d, 8)->frame, 0x300);
+    /* No use is left: another domain may take the entry, as a new backend would. */
+    grant(e->d, 8, GTF_permit_access, 7, 0x302);
+    assert_int_equal(gnttab_pin(e->d->gnttab, 8, 7, false, true, &gfn), GNTST_okay);
+    assert_int_equal(gfn, 0x302);
+    gnttab_unpin(e->d->gnttab, 8, false);
+    assert_int_equal(entry(e->d, 8)->flags, GTF_permit_access);
+}
+
 /* ---- 2. a racing guest ------------------------------------------------- */
 
 static unsigned hook_calls, hook_races;
@@ -875,6 +898,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_connection_going_away_unmaps_its_grants, setup, teardown),
         cmocka_unit_test(a_domain_destroyed_while_mapped_orphans_its_handles),
+        cmocka_unit_test_setup_teardown(a_restored_table_forgets_the_old_domains_uses, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(dom0_copies_only_granted_bytes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
