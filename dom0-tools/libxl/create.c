@@ -167,33 +167,31 @@ int libxl_check_disk(const struct xl_disk *d, char *err, size_t errlen)
     return 0;
 }
 
-/* Every disk before anything is created. */
-static int check_disks(const struct xl_domain_config *cfg, char *err, size_t errlen)
+int libxl_check_disks(const struct xl_disk *disks, unsigned n, char *err, size_t errlen)
 {
-    for (unsigned i = 0; i < cfg->n_disks; i++) {
-        int rc = libxl_check_disk(&cfg->disks[i], err, errlen);
+    for (unsigned i = 0; i < n; i++) {
+        int rc = libxl_check_disk(&disks[i], err, errlen);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-/* The split devices' directories; the backends pick them up from there. */
-static int device_entries(const struct xl_domain_config *cfg, uint32_t domid, char *why,
-                          size_t whylen)
+int libxl_devices_add(uint32_t domid, const struct xl_disk *disks, unsigned n_disks,
+                      const struct xl_vif *vifs, unsigned n_vifs, char *err, size_t errlen)
 {
-    if (!cfg->n_disks && !cfg->n_vifs)
+    if (!n_disks && !n_vifs)
         return 0;
     struct xs_handle *xs = xs_open(0);
     if (!xs) {
-        snprintf(why, whylen, "devices need xenstored, which does not answer: %s", strerror(errno));
+        snprintf(err, errlen, "devices need xenstored, which does not answer: %s", strerror(errno));
         return -ENOENT;
     }
     int rc = 0;
-    for (unsigned i = 0; i < cfg->n_disks && rc == 0; i++)
-        rc = xs_device_add_disk(xs, domid, &cfg->disks[i], why, whylen);
-    for (unsigned i = 0; i < cfg->n_vifs && rc == 0; i++)
-        rc = xs_device_add_vif(xs, domid, &cfg->vifs[i], why, whylen);
+    for (unsigned i = 0; i < n_disks && rc == 0; i++)
+        rc = xs_device_add_disk(xs, domid, &disks[i], err, errlen);
+    for (unsigned i = 0; i < n_vifs && rc == 0; i++)
+        rc = xs_device_add_vif(xs, domid, &vifs[i], err, errlen);
     xs_close(xs);
     return rc;
 }
@@ -217,7 +215,7 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     if (rc == 0)
         rc = check_kernel_fits(cfg, &img, err, errlen);
     if (rc == 0)
-        rc = check_disks(cfg, err, errlen);
+        rc = libxl_check_disks(cfg->disks, cfg->n_disks, err, errlen);
     if (rc < 0)
         goto out;
 
@@ -244,7 +242,8 @@ int libxl_domain_create(struct xc *xc, const struct xl_domain_config *cfg, bool 
     if (rc == 0)
         rc = xenstore_entries(cfg, &req, &created, path, why, sizeof(why));
     if (rc == 0)
-        rc = device_entries(cfg, *domid, why, sizeof(why));
+        rc = libxl_devices_add(*domid, cfg->disks, cfg->n_disks, cfg->vifs, cfg->n_vifs, why,
+                               sizeof(why));
     if (rc == 0 && !paused) {
         rc = xc_domain_unpause(xc, *domid);
         if (rc < 0)

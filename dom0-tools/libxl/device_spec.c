@@ -307,3 +307,35 @@ void xl_mac_text(const uint8_t mac[6], char out[18])
     snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
              mac[5]);
 }
+
+/* ---- back to text ---- */
+
+static int fits(int n, size_t cap)
+{
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int xl_disk_format(const struct xl_disk *d, char *out, size_t cap)
+{
+    return fits(snprintf(out, cap, "vdev=%s,access=%s,devtype=%s,%s,target=%s", d->vdev,
+                         d->readonly ? "r" : "rw", d->cdrom ? "cdrom" : "disk",
+                         d->discard ? "discard" : "no-discard", d->target),
+                cap);
+}
+
+int xl_vif_format(const struct xl_vif *v, char *out, size_t cap)
+{
+    char mac[18];
+    size_t used = 0;
+    int n = 0;
+    if (v->has_mac) {
+        xl_mac_text(v->mac, mac);
+        n = snprintf(out, cap, "mac=%s,", mac);
+        if (fits(n, cap))
+            return -1;
+        used = (size_t)n;
+    }
+    n = snprintf(out + used, cap - used, "bridge=%s%s%s%s%s", v->bridge, v->ip[0] ? ",ip=" : "",
+                 v->ip, v->vifname[0] ? ",vifname=" : "", v->vifname);
+    return fits(n, cap - used);
+}

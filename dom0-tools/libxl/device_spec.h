@@ -55,6 +55,16 @@ struct xl_vif {
 int xl_disk_parse(const char *spec, struct xl_disk *out, char *why, size_t whylen);
 int xl_vif_parse(const char *spec, struct xl_vif *out, char *why, size_t whylen);
 
+/*
+ * The spec text that parses back to the same struct: for a disk
+ * "vdev=xvda,access=rw,devtype=disk,discard,target=PATH" (target last, as
+ * the parser wants); for a vif "mac=..,bridge=..[,ip=..][,vifname=..]".
+ * Save images and migration streams carry a domain's devices this way.
+ * 0, or -1 when out[cap] is too small.
+ */
+int xl_disk_format(const struct xl_disk *d, char *out, size_t cap);
+int xl_vif_format(const struct xl_vif *v, char *out, size_t cap);
+
 /* Xen's virtual-device number for a vdev name (xvda=51712, xvdb1=51729,
  * xvdq=268439552 ...), or -1 when the name is not one. Also takes a bare number. */
 int64_t xl_vdev_to_devid(const char *vdev);

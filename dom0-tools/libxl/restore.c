@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "create.h"
 #include "progress.h"
+#include "save_devices.h"
 #include "save_image.h"
 #include "xenolith/boot.h"
 #include "xenolith/control.h"
@@ -30,6 +32,7 @@ struct restore {
     uint32_t state_len;
     uint8_t *xs;               /* XENSTORE body */
     uint32_t xs_len;
+    struct xl_sr_devices *devs; /* from DEVICES, NULL when the image has none */
     struct xl_progress prog;
 };
 
@@ -122,6 +125,19 @@ static int keep(uint8_t **dst, uint32_t *dst_len, size_t front, const struct xl_
     return 0;
 }
 
+static int read_devices(struct restore *s, const struct xl_sr_record *rec, char *err,
+                        size_t errlen)
+{
+    if (!s->devs && !(s->devs = malloc(sizeof(*s->devs))))
+        return -ENOMEM;
+    int rc = xl_sr_devices_parse((const char *)rec->body, rec->len, s->devs, err, errlen);
+    /* Disks are checked now, so a missing image is named before the
+     * domain is touched further, as create does. */
+    if (rc == 0)
+        rc = libxl_check_disks(s->devs->disks, s->devs->nr_disks, err, errlen);
+    return rc;
+}
+
 static int read_stream(struct restore *s, char *err, size_t errlen)
 {
     struct xl_sr_record rec;
@@ -143,6 +159,9 @@ static int read_stream(struct restore *s, char *err, size_t errlen)
             break;
         case XL_SR_XENSTORE:
             rc = keep(&s->xs, &s->xs_len, 0, &rec);
+            break;
+        case XL_SR_DEVICES:
+            rc = read_devices(s, &rec, err, errlen);
             break;
         default:
             snprintf(err, errlen, "unexpected record type %u after the domain record", rec.type);
@@ -185,11 +204,19 @@ struct overlay {
     int failed;
 };
 
+/* The frontend halves of the split devices: made again, with their
+ * backends, from the DEVICES record (the saved ones point at the old
+ * domain's backends). */
+static bool is_device_dir(const char *path)
+{
+    return strncmp(path, "device/vbd/", 11) == 0 || strncmp(path, "device/vif/", 11) == 0;
+}
+
 /* Keys xs_domain_create() wrote for the new domain win over the image's. */
 static int overlay_one(const char *path, const char *value, uint32_t len, void *arg)
 {
     struct overlay *o = arg;
-    if (strcmp(path, "domid") == 0)
+    if (strcmp(path, "domid") == 0 || is_device_dir(path))
         return 0;
     char full[3200];
     snprintf(full, sizeof(full), "/local/domain/%u/%s", o->domid, path);
@@ -261,6 +288,9 @@ int libxl_domain_restore(struct xc *xc, const struct libxl_restore_args *a, uint
         rc = apply_state(&s, err, errlen);
     if (rc == 0)
         rc = restore_xenstore(&s, err, errlen);
+    if (rc == 0 && s.devs)
+        rc = libxl_devices_add(s.domid, s.devs->disks, s.devs->nr_disks, s.devs->vifs,
+                               s.devs->nr_vifs, err, errlen);
     if (rc == 0 && a->before_unpause)
         a->before_unpause(a->arg);
     if (rc == 0 && !a->paused && (rc = xc_domain_unpause(xc, s.domid)) < 0)
@@ -277,5 +307,6 @@ int libxl_domain_restore(struct xc *xc, const struct libxl_restore_args *a, uint
     xl_sr_reader_free(&s.r);
     free(s.state);
     free(s.xs);
+    free(s.devs);
     return rc;
 }

@@ -5,6 +5,7 @@
  * batches of XL_SR_BATCH so each write is a few MiB.
  */
 #include "save.h"
+#include "save_devices.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -232,6 +233,24 @@ static int send_xenstore(struct xl_sr_writer *w, uint32_t domid, char *err, size
     return rc;
 }
 
+/* The devices, as restore will make them again (save_devices.h). */
+static int send_devices(struct xl_sr_writer *w, uint32_t domid, char *err, size_t errlen)
+{
+    struct xs_handle *xs = xs_open(0);
+    if (!xs)
+        return 0; /* no xenstored: the domain has no devices either */
+    size_t cap = XL_SR_MAX_BODY, used = 0;
+    char *buf = malloc(cap);
+    int rc = buf ? xl_sr_devices_collect(xs, domid, buf, cap, &used, err, errlen) : -ENOMEM;
+    xs_close(xs);
+    if (rc == 0 && used && (rc = xl_sr_write_record(w, XL_SR_DEVICES, buf, (uint32_t)used)) < 0)
+        snprintf(err, errlen, "writing the devices record: %s", strerror(-rc));
+    else if (rc == -ENOMEM)
+        snprintf(err, errlen, "the devices record: %s", strerror(ENOMEM));
+    free(buf);
+    return rc;
+}
+
 int libxl_send_tail(struct xc *xc, struct xl_sr_writer *w, uint32_t domid, char *err,
                     size_t errlen)
 {
@@ -248,6 +267,8 @@ int libxl_send_tail(struct xc *xc, struct xl_sr_writer *w, uint32_t domid, char 
     free(blob);
     if (rc == 0)
         rc = send_xenstore(w, domid, err, errlen);
+    if (rc == 0)
+        rc = send_devices(w, domid, err, errlen);
     if (rc == 0 && (rc = xl_sr_write_end(w)) < 0)
         snprintf(err, errlen, "writing the end record: %s", strerror(-rc));
     return rc;

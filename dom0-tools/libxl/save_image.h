@@ -33,7 +33,8 @@ enum xl_sr_type {
     XL_SR_HV_STATE = 3,  /* the hypervisor's blob (xenolith/domstate.h) */
     XL_SR_XENSTORE = 4,  /* {u32 path_len, u32 value_len, path, value} ... */
     XL_SR_END = 5,       /* struct xl_sr_end; last record */
-    XL_SR_TYPE_MAX = 5,
+    XL_SR_DEVICES = 6,   /* text, "TYPE DEVID SPEC" lines (save_devices.h); optional */
+    XL_SR_TYPE_MAX = 6,
 };
 
 struct xl_sr_file_hdr {

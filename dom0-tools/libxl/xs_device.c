@@ -291,3 +291,74 @@ int xs_device_next_vif_devid(struct xs_handle *xs, uint32_t domid, uint32_t *dev
     free(ids);
     return 0;
 }
+
+/* <be>/<key>, or dflt when it is absent (NULL dflt: required). */
+static bool read_be_key(struct xs_handle *xs, const char *be, const char *key, const char *dflt,
+                        char *out, size_t cap)
+{
+    char path[160];
+    unsigned len;
+    snprintf(path, sizeof(path), "%s/%s", be, key);
+    char *v = xs_read(xs, XBT_NULL, path, &len);
+    if (!v && !dflt)
+        return false;
+    snprintf(out, cap, "%s", v ? v : dflt);
+    free(v);
+    return true;
+}
+
+static int missing_key(const char *be, const char *key, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s has no '%s'", be, key);
+    return errno == ENOENT || errno == 0 ? -ENOENT : -errno;
+}
+
+int xs_device_read_disk(struct xs_handle *xs, uint32_t domid, uint32_t devid,
+                        struct xl_disk *out, char *err, size_t errlen)
+{
+    char be[128], params[PATH_MAX], mode[8], dev[32], devtype[16], discard[8];
+    snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
+    if (!read_be_key(xs, be, "params", NULL, params, sizeof(params)))
+        return missing_key(be, "params", err, errlen);
+    if (!read_be_key(xs, be, "dev", NULL, dev, sizeof(dev)))
+        return missing_key(be, "dev", err, errlen);
+    read_be_key(xs, be, "mode", "w", mode, sizeof(mode));
+    read_be_key(xs, be, "device-type", "disk", devtype, sizeof(devtype));
+    read_be_key(xs, be, "discard-enable", "1", discard, sizeof(discard));
+    size_t cap = sizeof(params) + 128;
+    char *spec = malloc(cap);
+    if (!spec)
+        return -ENOMEM;
+    snprintf(spec, cap, "vdev=%s,access=%s,devtype=%s,%s,target=%s", dev,
+             mode[0] == 'r' ? "r" : "rw", devtype, discard[0] == '0' ? "no-discard" : "discard",
+             params);
+    char why[256];
+    int rc = xl_disk_parse(spec, out, why, sizeof(why)) ? -EINVAL : 0;
+    free(spec);
+    if (rc == 0 && out->devid != devid)
+        snprintf(why, sizeof(why), "dev '%s' is not device %u", dev, devid), rc = -EINVAL;
+    if (rc < 0)
+        snprintf(err, errlen, "%s: %s", be, why);
+    return rc;
+}
+
+int xs_device_read_vif(struct xs_handle *xs, uint32_t domid, uint32_t devid, struct xl_vif *out,
+                       char *err, size_t errlen)
+{
+    char be[128], mac[32], bridge[80], ip[32], vifname[48], spec[256];
+    snprintf(be, sizeof(be), "/local/domain/0/backend/vif/%u/%u", domid, devid);
+    if (!read_be_key(xs, be, "mac", NULL, mac, sizeof(mac)))
+        return missing_key(be, "mac", err, errlen);
+    read_be_key(xs, be, "bridge", "xenbr0", bridge, sizeof(bridge));
+    read_be_key(xs, be, "ip", "", ip, sizeof(ip));
+    read_be_key(xs, be, "vifname", "", vifname, sizeof(vifname));
+    snprintf(spec, sizeof(spec), "mac=%s,bridge=%s%s%s%s%s", mac, bridge, ip[0] ? ",ip=" : "", ip,
+             vifname[0] ? ",vifname=" : "", vifname);
+    char why[256];
+    if (xl_vif_parse(spec, out, why, sizeof(why))) {
+        snprintf(err, errlen, "%s: %s", be, why);
+        return -EINVAL;
+    }
+    out->devid = devid;
+    return 0;
+}

@@ -43,6 +43,19 @@ int xs_device_remove(struct xs_handle *xs, uint32_t domid, const char *type, uin
 int xs_device_list(struct xs_handle *xs, uint32_t domid, const char *type, uint32_t **devids,
                    unsigned *n);
 
+/*
+ * A device back as a struct, from its backend directory (params, mode,
+ * dev, device-type, discard-enable / handle, mac, bridge, ip, vifname),
+ * read through the same parser as xl.cfg's, so what comes back is as
+ * valid as a config's: save and migrate carry a domain's devices this
+ * way, hot-attached ones included. 0, or -errno with err set (-ENOENT:
+ * no such device, -EINVAL: its keys do not make a device).
+ */
+int xs_device_read_disk(struct xs_handle *xs, uint32_t domid, uint32_t devid,
+                        struct xl_disk *out, char *err, size_t errlen);
+int xs_device_read_vif(struct xs_handle *xs, uint32_t domid, uint32_t devid, struct xl_vif *out,
+                       char *err, size_t errlen);
+
 /* The next free vif handle of a domain (for network-attach). */
 int xs_device_next_vif_devid(struct xs_handle *xs, uint32_t domid, uint32_t *devid);
 
