@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -507,6 +508,11 @@ static int op_dirty_log(const void *in, uint32_t n, struct control_reply *r)
     case XLCTL_DIRTY_ENABLE:
     case XLCTL_DIRTY_DISABLE:
         rc = guest_mem_dirty_log(&d->mem, d->vm_fd, q.op == XLCTL_DIRTY_ENABLE);
+        free(d->dom0_dirty);
+        d->dom0_dirty = NULL;
+        if (rc == 0 && q.op == XLCTL_DIRTY_ENABLE &&
+            !(d->dom0_dirty = calloc((guest_mem_ram_pages(&d->mem) + 63) / 64, 8)))
+            rc = -ENOMEM;
         if (rc < 0)
             log_warn("d%u: dirty logging %s refused by KVM", d->domid,
                      q.op == XLCTL_DIRTY_ENABLE ? "on" : "off");
@@ -517,6 +523,8 @@ static int op_dirty_log(const void *in, uint32_t n, struct control_reply *r)
             return -E2BIG;
         memset(r->payload, 0, words * 8);
         rc = guest_mem_dirty_fetch(&d->mem, d->vm_fd, (uint64_t *)(void *)r->payload);
+        if (rc == 0)
+            gnttab_dom0_dirty_fetch(d, (uint64_t *)(void *)r->payload);
         if (rc == 0)
             r->len = (uint32_t)(words * 8);
         return rc;

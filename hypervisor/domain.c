@@ -213,6 +213,7 @@ static void free_domain(struct domain *d)
     if (d->gnttab)
         gnttab_dom0_domain_gone(d); /* Dom0's maps of it become orphans */
     gnttab_destroy(d);
+    free(d->dom0_dirty);
     for (unsigned i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i])
             vcpu_free(d->vcpus[i]);

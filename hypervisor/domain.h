@@ -41,6 +41,8 @@ struct domain {
     uint64_t create_time_ns;
     int vm_fd;
     struct guest_mem mem;
+    uint64_t *dom0_dirty;        /* while dirty logging: RAM pages Dom0 mapped writable
+                                  * (gnttab_dom0.h); main thread only */
     unsigned nr_vcpus;
     struct vcpu *vcpus[XLCTL_MAX_VCPUS];
     int console_fd;              /* $RUNDIR/log/console/guest-<name>.log */

@@ -24,6 +24,7 @@ struct map {
     uint16_t domid;
     bool readonly;
     bool orphan;            /* its domain was destroyed: nothing to unpin */
+    uint64_t offset;        /* of the page in the domain's memory fd */
     uint32_t next_free;
 };
 
@@ -63,6 +64,13 @@ static void handle_free(uint32_t h)
 unsigned gnttab_dom0_count(void)
 {
     return live;
+}
+
+static void mark_dirty(struct domain *d, uint64_t offset)
+{
+    uint64_t page = offset / 4096;
+    if (d->dom0_dirty && page < guest_mem_ram_pages(&d->mem))
+        d->dom0_dirty[page / 64] |= 1ull << (page % 64);
 }
 
 /* A guest Dom0 may use grants of (main thread: no table lock needed). */
@@ -105,7 +113,9 @@ int gnttab_dom0_map(const struct xlctl_gnttab_map *in, uint32_t owner,
             continue;
         }
         maps[h] = (struct map){.owner = owner, .ref = in->refs[i], .domid = (uint16_t)d->domid,
-                               .readonly = ro, .next_free = NO_HANDLE};
+                               .readonly = ro, .offset = s->offset, .next_free = NO_HANDLE};
+        if (!ro)
+            mark_dirty(d, s->offset);
         s->handle = h;
         mapped++;
     }
@@ -120,6 +130,8 @@ static void release(uint32_t h)
     struct map *m = &maps[h];
     if (!m->orphan) {
         struct domain *d = guest(m->domid);
+        if (d && !m->readonly)
+            mark_dirty(d, m->offset);
         if (d)
             gnttab_unpin(d->gnttab, m->ref, m->readonly);
         else
@@ -228,4 +240,18 @@ int gnttab_dom0_copy(struct xlctl_gnttab_copy *io, const uint8_t *data, uint32_t
     }
     *reply_len = out_at;
     return 0;
+}
+
+void gnttab_dom0_dirty_fetch(struct domain *d, uint64_t *bitmap)
+{
+    if (!d->dom0_dirty)
+        return;
+    for (uint32_t h = 0; h < cap; h++)
+        if (maps[h].owner && !maps[h].orphan && !maps[h].readonly && maps[h].domid == d->domid)
+            mark_dirty(d, maps[h].offset);
+    uint64_t words = (guest_mem_ram_pages(&d->mem) + 63) / 64;
+    for (uint64_t w = 0; w < words; w++) {
+        bitmap[w] |= d->dom0_dirty[w];
+        d->dom0_dirty[w] = 0;
+    }
 }

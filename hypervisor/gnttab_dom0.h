@@ -45,6 +45,17 @@ int gnttab_dom0_unmap(const struct xlctl_gnttab_unmap *in, uint32_t owner,
 int gnttab_dom0_copy(struct xlctl_gnttab_copy *io, const uint8_t *data, uint32_t data_len,
                      uint8_t *reply, uint32_t reply_cap, uint32_t *reply_len);
 
+/*
+ * Xen's gnttab_mark_dirty, for live migration. Dom0's writes through its
+ * mappings bypass KVM's dirty log, so while the toolstack logs d's dirty
+ * pages (d->dom0_dirty allocated) a RAM page counts as dirtied when Dom0
+ * maps it writable and again when it unmaps it, and every page mapped
+ * writable at a fetch counts too (a persistent mapping may be written any
+ * time). gnttab_dom0_dirty_fetch ORs all of that into bitmap (one bit per
+ * RAM page, as KVM's log) and starts the record anew.
+ */
+void gnttab_dom0_dirty_fetch(struct domain *d, uint64_t *bitmap);
+
 /* The connection went away: unmap everything it still had. */
 void gnttab_dom0_unmap_owned(uint32_t owner);
 /* d is being destroyed: orphan the handles of its grants. */

@@ -82,6 +82,7 @@ int xl_sr_write_header(struct xl_sr_writer *w, int fd, uint32_t flags)
 {
     memset(w, 0, sizeof(*w));
     w->fd = fd;
+    w->flags = flags;
     struct xl_sr_file_hdr h = {.version = XL_SR_VERSION, .endian = XL_SR_ENDIAN,
                                .hdr_size = sizeof(h), .page_size = XL_SR_PAGE, .flags = flags};
     memcpy(h.magic, XL_SR_MAGIC, sizeof(h.magic));
@@ -133,11 +134,18 @@ int xl_sr_write_pages(struct xl_sr_writer *w, const uint64_t *entry, const uint8
     int cnt = 1;
     iov[cnt++] = (struct iovec){head, sizeof(head)};
     iov[cnt++] = (struct iovec){(void *)entry, n * sizeof(uint64_t)};
+    static uint8_t (*copy)[XL_SR_PAGE];
+    bool live = w->flags & XL_SR_FLAG_LIVE;
+    if (live && !copy && !(copy = malloc((size_t)XL_SR_BATCH * XL_SR_PAGE)))
+        return -ENOMEM;
     for (unsigned i = 0; i < n; i++) {
         if (entry[i] & XL_SR_PAGE_ZERO)
             continue;
-        crc = crc32c(crc, data[i], XL_SR_PAGE);
-        iov[cnt++] = (struct iovec){(void *)data[i], XL_SR_PAGE};
+        const uint8_t *page = data[i];
+        if (live)
+            page = memcpy(copy[i], data[i], XL_SR_PAGE); /* what the CRC covers is sent */
+        crc = crc32c(crc, page, XL_SR_PAGE);
+        iov[cnt++] = (struct iovec){(void *)page, XL_SR_PAGE};
         len += XL_SR_PAGE;
     }
     w->pages += n;

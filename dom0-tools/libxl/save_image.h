@@ -80,6 +80,7 @@ _Static_assert(sizeof(struct xl_sr_end) == 24, "end record");
 
 struct xl_sr_writer {
     int fd;
+    uint32_t flags;            /* the file header's */
     uint64_t records, pages, bytes;
     uint32_t chain_crc;
 };
@@ -88,7 +89,10 @@ struct xl_sr_writer {
 int xl_sr_write_header(struct xl_sr_writer *w, int fd, uint32_t flags);
 int xl_sr_write_record(struct xl_sr_writer *w, uint32_t type, const void *body, uint32_t len);
 /* One PAGES record: entry[i] = fd offset | XL_SR_PAGE_ZERO flag; data[i]
- * is the page for entries without the flag (ignored for zero pages).
+ * is the page for entries without the flag (ignored for zero pages). In a
+ * live stream (XL_SR_FLAG_LIVE) the guest and its backends write pages
+ * while they are sent, so each is copied once and checksummed and sent
+ * from the copy; a save sends a paused domain's pages as they are.
  * n <= XL_SR_BATCH. */
 int xl_sr_write_pages(struct xl_sr_writer *w, const uint64_t *entry, const uint8_t *const *data,
                       unsigned n);
