@@ -13,6 +13,7 @@
 #include "kernel/grant.h"
 #include "kernel/lib.h"
 #include "kernel/page_alloc.h"
+#include "kernel/suspend.h"
 #include "kernel/time.h"
 #include "xenbus_device.h"
 
@@ -44,6 +45,8 @@ struct netfront {
     bool sg, broken;
     unsigned nqueues;
     struct nf_queue q[NETIF_MAX_QUEUES];
+    struct nf_options opt;     /* as opened: the handshake runs again after a resume */
+    bool in_rx;                /* inside poll_rx: the rx handler is running */
     nf_rx_fn rx_fn;
     void *rx_arg;
     volatile int kick;
@@ -81,6 +84,19 @@ static int parse_mac(const char *s, uint8_t mac[6])
     return *s ? -EINVAL : 0;
 }
 
+/* Every rx buffer is posted before we connect. */
+static void post_all_rx(struct nf_queue *q)
+{
+    for (unsigned i = 0; i < NF_BUFS; i++) {
+        struct netif_rx_request *r = &q->rx->ring[i].req;
+        r->id = (uint16_t)i;
+        r->gref = q->rx_gref[i];
+    }
+    q->rx_prod_pvt = NF_BUFS;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    q->rx->req_prod = NF_BUFS;
+}
+
 /* Rings, buffers, grants and the event channel of one queue. */
 static int queue_alloc(struct netfront *nf, struct nf_queue *q, unsigned index)
 {
@@ -112,15 +128,7 @@ static int queue_alloc(struct netfront *nf, struct nf_queue *q, unsigned index)
     if (rc < 0)
         return rc;
     evtchn_set_handler(q->port, on_event, nf);
-    /* Every rx buffer is posted before we connect. */
-    for (unsigned i = 0; i < NF_BUFS; i++) {
-        struct netif_rx_request *r = &q->rx->ring[i].req;
-        r->id = (uint16_t)i;
-        r->gref = q->rx_gref[i];
-    }
-    q->rx_prod_pvt = NF_BUFS;
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    q->rx->req_prod = NF_BUFS;
+    post_all_rx(q);
     return 0;
 }
 
@@ -128,6 +136,7 @@ struct keys_arg {
     struct netfront *nf;
     const struct nf_options *opt;
 };
+
 
 static int write_keys(xenbus_transaction_t t, void *p)
 {
@@ -166,11 +175,56 @@ static int write_keys(xenbus_transaction_t t, void *p)
     return rc < 0 ? rc : 0;
 }
 
+/* The backend's InitWait, and the rx-copy we need of it. 0 or -errno (printed). */
+static int await_backend(struct netfront *nf)
+{
+    int rc = xenbus_wait_backend_state(&nf->dev, XenbusStateInitWait, SETUP_NS);
+    if (rc != XenbusStateInitWait && rc != XenbusStateConnected) {
+        printf("netfront: vif %u: backend %s never reached InitWait (state %d)\n",
+               nf->dev.devid, nf->dev.backend, rc);
+        return rc < 0 ? rc : -EIO;
+    }
+    if (xenbus_device_be_u64(&nf->dev, "feature-rx-copy", 0) != 1) {
+        printf("netfront: vif %u: backend lacks feature-rx-copy\n", nf->dev.devid);
+        return -EOPNOTSUPP;
+    }
+    return 0;
+}
+
+/* Our keys, Initialised, the backend's Connected, then ours, and a first
+ * notification on every queue. 0 or -errno (printed). */
+static int connect_backend(struct netfront *nf)
+{
+    struct keys_arg ka = {nf, &nf->opt};
+    int rc = xenbus_transact(write_keys, &ka);
+    if (rc == 0)
+        rc = xenbus_switch_state(&nf->dev, XenbusStateInitialised);
+    if (rc < 0) {
+        printf("netfront: vif %u: publishing ring keys: %d\n", nf->dev.devid, rc);
+        return rc;
+    }
+    rc = xenbus_wait_backend_state(&nf->dev, XenbusStateConnected, SETUP_NS);
+    if (rc != XenbusStateConnected) {
+        char err[128] = "";
+        xenbus_device_read_be(&nf->dev, "error", err, sizeof(err));
+        printf("netfront: vif %u: backend did not connect (state %d) %s\n", nf->dev.devid, rc,
+               err);
+        return rc < 0 ? rc : -EIO;
+    }
+    xenbus_switch_state(&nf->dev, XenbusStateConnected);
+    for (unsigned i = 0; i < nf->nqueues; i++)
+        evtchn_notify(nf->q[i].port);
+    return 0;
+}
+
+static void hook_resume_once(void);
+
 int netfront_open(uint32_t devid, const struct nf_options *opt, nf_rx_fn fn, void *arg,
                   struct netfront **out)
 {
     struct netfront *nf = &the_nf;
     memset(nf, 0, sizeof(*nf));
+    nf->opt = *opt;
     nf->rx_fn = fn;
     nf->rx_arg = arg;
     int rc = grant_init();
@@ -181,16 +235,9 @@ int netfront_open(uint32_t devid, const struct nf_options *opt, nf_rx_fn fn, voi
         printf("netfront: vif %u: no such device: %d\n", devid, rc);
         return rc;
     }
-    rc = xenbus_wait_backend_state(&nf->dev, XenbusStateInitWait, SETUP_NS);
-    if (rc != XenbusStateInitWait && rc != XenbusStateConnected) {
-        printf("netfront: vif %u: backend %s never reached InitWait (state %d)\n", devid,
-               nf->dev.backend, rc);
-        return rc < 0 ? rc : -EIO;
-    }
-    if (xenbus_device_be_u64(&nf->dev, "feature-rx-copy", 0) != 1) {
-        printf("netfront: vif %u: backend lacks feature-rx-copy\n", devid);
-        return -EOPNOTSUPP;
-    }
+    rc = await_backend(nf);
+    if (rc < 0)
+        return rc;
     char mac[24];
     if (xenbus_device_read(&nf->dev, "mac", mac, sizeof(mac)) < 0 || parse_mac(mac, nf->mac) < 0) {
         printf("netfront: vif %u: mac key missing or malformed\n", devid);
@@ -211,24 +258,10 @@ int netfront_open(uint32_t devid, const struct nf_options *opt, nf_rx_fn fn, voi
         printf("netfront: vif %u: rings and buffers: %d\n", devid, rc);
         return rc < 0 ? rc : -ENOMEM;
     }
-    struct keys_arg ka = {nf, opt};
-    rc = xenbus_transact(write_keys, &ka);
-    if (rc == 0)
-        rc = xenbus_switch_state(&nf->dev, XenbusStateInitialised);
-    if (rc < 0) {
-        printf("netfront: vif %u: publishing ring keys: %d\n", devid, rc);
+    rc = connect_backend(nf);
+    if (rc < 0)
         return rc;
-    }
-    rc = xenbus_wait_backend_state(&nf->dev, XenbusStateConnected, SETUP_NS);
-    if (rc != XenbusStateConnected) {
-        char err[128] = "";
-        xenbus_device_read_be(&nf->dev, "error", err, sizeof(err));
-        printf("netfront: vif %u: backend did not connect (state %d) %s\n", devid, rc, err);
-        return rc < 0 ? rc : -EIO;
-    }
-    xenbus_switch_state(&nf->dev, XenbusStateConnected);
-    for (unsigned i = 0; i < nf->nqueues; i++)
-        evtchn_notify(nf->q[i].port);
+    hook_resume_once();
     *out = nf;
     return 0;
 }
@@ -434,11 +467,23 @@ unsigned netfront_poll(struct netfront *nf)
     unsigned n = 0;
     if (nf->broken)
         return 0;
+    /* A handler that waits (for an ARP answer, a tx slot) polls again from
+     * inside poll_rx: it may take tx answers, but taking rx ones there
+     * would post the same buffers twice. */
+    bool nested = nf->in_rx;
+    nf->in_rx = true;
     for (unsigned i = 0; i < nf->nqueues; i++) {
         reap_tx(&nf->q[i]);
-        n += poll_rx(nf, &nf->q[i]);
+        if (!nested)
+            n += poll_rx(nf, &nf->q[i]);
     }
+    nf->in_rx = nested;
     return n;
+}
+
+bool netfront_in_rx(const struct netfront *nf)
+{
+    return nf->in_rx;
 }
 
 static bool work_waiting(struct netfront *nf)
@@ -469,6 +514,67 @@ void netfront_wait(struct netfront *nf, uint64_t deadline_ns)
      * (not yet explained); the callers loop on their own condition. */
     uint64_t cap = time_now_ns() + WAIT_CAP_NS;
     wait_flag_until(&nf->kick, deadline_ns && deadline_ns < cap ? deadline_ns : cap);
+}
+
+/* ---- after a restore or a migration ------------------------------------ */
+
+/*
+ * As Linux's netfront_resume: in a new domain the old backend is gone and
+ * the toolstack made a fresh one behind the same device/vif/<devid>, with
+ * the same MAC. Our pages, grants and event channels are still good (see
+ * blkfront.c). The rings start again empty: frames that were on the tx
+ * ring are dropped, as on a link that went down for a moment (the peers
+ * retransmit or time out), every rx buffer is posted again, and the
+ * handshake runs once more. The hook runs on the suspend thread while
+ * every netfront user waits on the same vCPU (no thread switch here).
+ */
+static void reset_queue(struct nf_queue *q)
+{
+    memset(q->tx, 0, PAGE_SIZE);
+    memset(q->rx, 0, PAGE_SIZE);
+    q->tx->req_event = q->tx->rsp_event = 1;
+    q->rx->req_event = q->rx->rsp_event = 1;
+    q->tx_prod_pvt = q->tx_rsp_cons = q->rx_rsp_cons = 0;
+    for (unsigned i = 0; i < NF_BUFS; i++)
+        q->tx_free[i] = (uint16_t)(NF_BUFS - 1 - i);
+    q->tx_nfree = NF_BUFS;
+    q->rx_to_post = 0;
+    post_all_rx(q);
+}
+
+static void on_resume(bool new_domain)
+{
+    struct netfront *nf = &the_nf;
+    if (!new_domain || !nf->nqueues || nf->broken)
+        return;
+    int rc = xenbus_device_open(&nf->dev, "vif", nf->dev.devid);
+    if (rc == 0)
+        rc = await_backend(nf);
+    if (rc == 0 && nf->nqueues > xenbus_device_be_u64(&nf->dev, "multi-queue-max-queues", 1)) {
+        printf("netfront: vif %u: the new backend offers fewer than our %u queues\n",
+               nf->dev.devid, nf->nqueues);
+        rc = -EOPNOTSUPP;
+    }
+    for (unsigned i = 0; rc == 0 && i < nf->nqueues; i++)
+        reset_queue(&nf->q[i]);
+    nf->reasm_active = nf->reasm_bad = false;
+    nf->reasm_len = 0;
+    if (rc == 0)
+        rc = connect_backend(nf);
+    if (rc < 0) {
+        nf->broken = true;
+        printf("netfront: vif %u: no backend after the resume (%d)\n", nf->dev.devid, rc);
+        return;
+    }
+    nf->kick = 1;
+    printf("netfront: vif %u: reconnected after resume to %s\n", nf->dev.devid, nf->dev.backend);
+}
+
+static void hook_resume_once(void)
+{
+    static bool hooked;
+    if (!hooked && suspend_add_hook(on_resume) == 0)
+        hooked = true;
 }
 
 int netfront_post_raw(struct netfront *nf, const struct netif_tx_request *reqs, unsigned n)

@@ -66,6 +66,10 @@ unsigned netfront_queues(struct netfront *nf);
 int netfront_send(struct netfront *nf, const struct nf_seg *segs, unsigned nsegs, unsigned flags);
 /* Takes answers and frames from every queue; returns how many frames came. */
 unsigned netfront_poll(struct netfront *nf);
+/* True while netfront_poll runs the rx handler: a poll from in there only
+ * takes tx answers (the rx ring is the outer poll's), so a handler must
+ * not wait for a frame to arrive. */
+bool netfront_in_rx(const struct netfront *nf);
 /* Idles until the backend notifies or deadline_ns (system time) passes,
  * unless work is already waiting. */
 void netfront_wait(struct netfront *nf, uint64_t deadline_ns);

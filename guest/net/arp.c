@@ -83,17 +83,28 @@ int arp_resolve(uint32_t ip, uint8_t mac[6], uint64_t timeout_ns)
     static const uint8_t zero[6] = {0};
     if (lookup(ip, mac))
         return 0;
+    /* Answering a frame from an address we have not seen (a peer whose
+     * ARP cache already knew us, as after a migration): no frame can
+     * arrive while its handler runs (netfront.h), so ask once and drop
+     * this answer; the peer retries. */
+    if (netfront_in_rx(net0.nf)) {
+        send_arp(1, bcast, zero, ip);
+        return -EAGAIN;
+    }
+    int rc = -ETIME;
     uint64_t deadline = time_now_ns() + timeout_ns;
-    while (time_now_ns() < deadline) {
+    while (rc != 0 && time_now_ns() < deadline) {
         net0.st.arp_requests++;
         send_arp(1, bcast, zero, ip);
         uint64_t retry = time_now_ns() + ARP_RETRY_NS;
         while (time_now_ns() < retry && time_now_ns() < deadline) {
             if (!net_poll())
                 net_wait(retry < deadline ? retry : deadline);
-            if (lookup(ip, mac))
-                return 0;
+            if (lookup(ip, mac)) {
+                rc = 0;
+                break;
+            }
         }
     }
-    return -ETIME;
+    return rc;
 }
