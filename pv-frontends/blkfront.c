@@ -27,6 +27,7 @@
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/page_alloc.h"
+#include "kernel/suspend.h"
 #include "kernel/time.h"
 #include "xenbus_device.h"
 
@@ -53,6 +54,7 @@ struct seg_info {
 
 struct req_slot {
     struct blk_io *io;
+    blkif_request_t req;       /* as produced: sent again after a resume */
     bool used;
     uint16_t nseg;
     struct seg_info *seg;      /* max_segs */
@@ -357,6 +359,7 @@ static void write_request(struct blk_dev *d, struct bq *q, uint32_t id, uint8_t 
                 .first_sect = (uint8_t)(s->seg[i].off >> BLKIF_SECTOR_SHIFT),
                 .last_sect = (uint8_t)(((s->seg[i].off + s->seg[i].len) >> BLKIF_SECTOR_SHIFT) - 1)};
     }
+    s->req = *req;
     trace(XL_TR_REQ_PRODUCE, d->xb.devid, (uint16_t)q->idx, id, op);
     q->ring.req_prod_pvt++;
 }
@@ -419,6 +422,7 @@ int blk_submit(struct blk_dev *d, struct blk_io *io)
             req->id = id;
             req->sector_number = 0;
         }
+        s->req = *req;
         trace(XL_TR_REQ_PRODUCE, d->xb.devid, (uint16_t)q->idx, id, io->op);
         q->ring.req_prod_pvt++;
         io->parts = 1;
@@ -821,31 +825,22 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-int blk_open(uint32_t devid, struct blk_dev **out)
+/* The backend's InitWait (or later). 0, or -errno, logged with the
+ * backend's error node. */
+static int await_backend(struct blk_dev *d)
 {
-    if (ndevs == sizeof(devs) / sizeof(devs[0]))
-        return -ENOMEM;
-    int rc = xenbus_once();
-    if (rc == 0)
-        rc = grant_init();
-    if (rc < 0)
-        return rc;
-    trace_init(); /* xl trace can follow our requests (best effort) */
-    struct blk_dev *d = &devs[ndevs];
-    memset(d, 0, sizeof(*d));
-    rc = xenbus_device_open(&d->xb, "vbd", devid);
-    if (rc < 0)
-        return rc;
-    d->info.devid = devid;
     int st = xenbus_wait_backend_state(&d->xb, XenbusStateInitWait, HANDSHAKE_TIMEOUT_NS);
-    if (st < 0 || st == XenbusStateClosing || st == XenbusStateClosed) {
-        char err[128] = "";
-        xenbus_device_read_be(&d->xb, "error", err, sizeof(err));
-        blk_log(d, "backend not ready (state %d)%s%s", st, err[0] ? ": " : "", err);
-        xenbus_device_close(&d->xb);
-        return st < 0 ? st : -ENODEV;
-    }
-    /* What the backend offers, lowered by our command line. */
+    if (st >= 0 && st != XenbusStateClosing && st != XenbusStateClosed)
+        return 0;
+    char err[128] = "";
+    xenbus_device_read_be(&d->xb, "error", err, sizeof(err));
+    blk_log(d, "backend not ready (state %d)%s%s", st, err[0] ? ": " : "", err);
+    return st < 0 ? st : -ENODEV;
+}
+
+/* What the backend offers, lowered by our command line. */
+static void negotiate(struct blk_dev *d)
+{
     d->info.ring_order = (uint32_t)min_u64(
         min_u64(xenbus_device_be_u64(&d->xb, "max-ring-page-order", 0), BLKIF_RING_ORDER_MAX),
         knob("blk_ring_order", BLKIF_RING_ORDER_MAX));
@@ -864,21 +859,20 @@ int blk_open(uint32_t devid, struct blk_dev **out)
     if (d->info.indirect_segs <= BLKIF_MAX_SEGMENTS_PER_REQUEST)
         d->info.indirect_segs = 0;
     d->max_segs = d->info.indirect_segs ? d->info.indirect_segs : BLKIF_MAX_SEGMENTS_PER_REQUEST;
-    for (unsigned i = 0; i < d->nq; i++) {
-        rc = setup_queue(d, &d->q[i], i);
-        if (rc < 0) {
-            blk_log(d, "queue %u: %d", i, rc);
-            return rc;
-        }
-    }
-    rc = xenbus_transact(write_keys, d);
+}
+
+/* Our keys in one transaction, Initialised, then the backend's Connected
+ * and its properties. 0 or -errno (logged). */
+static int connect_backend(struct blk_dev *d)
+{
+    int rc = xenbus_transact(write_keys, d);
     if (rc >= 0)
         rc = xenbus_switch_state(&d->xb, XenbusStateInitialised);
     if (rc < 0) {
         blk_log(d, "writing our keys: %d", rc);
         return rc;
     }
-    st = xenbus_wait_backend_state(&d->xb, XenbusStateConnected, HANDSHAKE_TIMEOUT_NS);
+    int st = xenbus_wait_backend_state(&d->xb, XenbusStateConnected, HANDSHAKE_TIMEOUT_NS);
     if (st != XenbusStateConnected) {
         char err[128] = "";
         xenbus_device_read_be(&d->xb, "error", err, sizeof(err));
@@ -895,13 +889,51 @@ int blk_open(uint32_t devid, struct blk_dev **out)
                     knob("blk_flush", 1) != 0;
     d->info.discard = xenbus_device_be_u64(&d->xb, "feature-discard", 0) == 1 &&
                       knob("blk_discard", 1) != 0 && !d->info.readonly;
-    d->ignore_ro = knob("blk_ignore_ro", 0) != 0;
-    d->spin_ns = knob("blk_spin_us", 50) * 1000;
     if (d->info.sector_size != 512) {
         blk_log(d, "sector-size %u is not served (512 only)", d->info.sector_size);
         return -EINVAL;
     }
+    return 0;
+}
+
+static void hook_resume_once(void);
+
+int blk_open(uint32_t devid, struct blk_dev **out)
+{
+    if (ndevs == sizeof(devs) / sizeof(devs[0]))
+        return -ENOMEM;
+    int rc = xenbus_once();
+    if (rc == 0)
+        rc = grant_init();
+    if (rc < 0)
+        return rc;
+    trace_init(); /* xl trace can follow our requests (best effort) */
+    struct blk_dev *d = &devs[ndevs];
+    memset(d, 0, sizeof(*d));
+    rc = xenbus_device_open(&d->xb, "vbd", devid);
+    if (rc < 0)
+        return rc;
+    d->info.devid = devid;
+    rc = await_backend(d);
+    if (rc < 0) {
+        xenbus_device_close(&d->xb);
+        return rc;
+    }
+    negotiate(d);
+    for (unsigned i = 0; i < d->nq; i++) {
+        rc = setup_queue(d, &d->q[i], i);
+        if (rc < 0) {
+            blk_log(d, "queue %u: %d", i, rc);
+            return rc;
+        }
+    }
+    rc = connect_backend(d);
+    if (rc < 0)
+        return rc;
+    d->ignore_ro = knob("blk_ignore_ro", 0) != 0;
+    d->spin_ns = knob("blk_spin_us", 50) * 1000;
     xenbus_switch_state(&d->xb, XenbusStateConnected);
+    hook_resume_once();
     ndevs++;
     *out = d;
     return 0;
@@ -947,6 +979,103 @@ void blk_close(struct blk_dev *d)
             end_grant_patient(d, d->ranges[r].refs[p]);
     xenbus_switch_state(&d->xb, XenbusStateClosed);
     xenbus_device_close(&d->xb);
+}
+
+/* ---- after a restore or a migration ------------------------------------ */
+
+/*
+ * As Linux's blkfront_resume and blkif_recover. In a new domain the
+ * backend that served us is gone; the toolstack made a fresh one (from
+ * the image's DEVICES record) behind the same device/vbd/<devid>. Our
+ * pages, grants (the hypervisor forgot the old domain's mappings) and
+ * event channels (they came back unbound for Dom0) are still good; the
+ * rings are reset, the handshake runs again, and every request that was
+ * in flight is sent once more. An answer the old backend wrote after the
+ * save is lost with the old ring, and reads and writes are idempotent,
+ * so sending again is what keeps every acknowledged write.
+ *
+ * The hook runs on the suspend thread. blkfront's users are cooperative
+ * threads on the same vCPU, and every wait here idles the vCPU without
+ * switching threads, so no user sees a device half reset.
+ */
+static bool still_offered(struct blk_dev *d)
+{
+    uint64_t order = xenbus_device_be_u64(&d->xb, "max-ring-page-order", 0);
+    uint64_t queues = xenbus_device_be_u64(&d->xb, "multi-queue-max-queues", 1);
+    uint64_t indirect = xenbus_device_be_u64(&d->xb, "feature-max-indirect-segments", 0);
+    if (order >= d->info.ring_order && (d->nq == 1 || queues >= d->nq) &&
+        (!d->info.indirect_segs || indirect >= d->info.indirect_segs))
+        return true;
+    blk_log(d, "the new backend offers less (ring order %llu, %llu queues, %llu indirect "
+            "segments) than our requests in flight use", (unsigned long long)order,
+            (unsigned long long)queues, (unsigned long long)indirect);
+    return false;
+}
+
+static void reset_ring(struct bq *q)
+{
+    SHARED_RING_INIT(q->sring);
+    FRONT_RING_INIT(&q->ring, q->sring, PAGE_SIZE * q->pages);
+}
+
+/* Every request in flight, in the fresh ring, with one notification. */
+static unsigned replay_requests(struct bq *q)
+{
+    unsigned n = 0;
+    for (uint32_t id = 0; id < q->nslots; id++) {
+        if (!q->slots[id].used)
+            continue;
+        *RING_GET_REQUEST(&q->ring, q->ring.req_prod_pvt) = q->slots[id].req;
+        q->ring.req_prod_pvt++;
+        n++;
+    }
+    xen_wmb();
+    q->ring.sring->req_prod = q->ring.req_prod_pvt;
+    xen_mb();
+    evtchn_notify(q->port);
+    return n;
+}
+
+static void resume_device(struct blk_dev *d)
+{
+    /* Our watch on the old backend went with the old store connection. */
+    int rc = xenbus_device_open(&d->xb, "vbd", d->info.devid);
+    if (rc == 0)
+        rc = await_backend(d);
+    if (rc == 0 && !still_offered(d))
+        rc = -ENODEV;
+    for (unsigned i = 0; rc == 0 && i < d->nq; i++)
+        reset_ring(&d->q[i]);
+    if (rc == 0)
+        rc = connect_backend(d);
+    if (rc < 0) {
+        blk_log(d, "no backend after the resume (%d): failing %u requests in flight", rc,
+                blk_inflight(d));
+        fail_all(d);
+        return;
+    }
+    unsigned sent = 0;
+    for (unsigned i = 0; i < d->nq; i++)
+        sent += replay_requests(&d->q[i]);
+    xenbus_switch_state(&d->xb, XenbusStateConnected);
+    d->kick = 1;
+    blk_log(d, "reconnected after resume to %s, %u requests sent again", d->xb.backend, sent);
+}
+
+static void on_resume(bool new_domain)
+{
+    if (!new_domain)
+        return; /* a cancelled save: the same backend still serves us */
+    for (unsigned i = 0; i < ndevs; i++)
+        if (!devs[i].dead)
+            resume_device(&devs[i]);
+}
+
+static void hook_resume_once(void)
+{
+    static bool hooked;
+    if (!hooked && suspend_add_hook(on_resume) == 0)
+        hooked = true;
 }
 
 blkif_front_ring_t *blk_raw_ring(struct blk_dev *d, unsigned queue)

@@ -8,6 +8,9 @@
  * (kernel/suspend.h), so the toolstack can suspend it cooperatively and
  * it learns when it resumed in a new domain.
  *
+ * With a disk or a vif it also keeps I/O going (apps/counter_load.h):
+ * rounds of verified writes on the disk, pings to ping=IP on the vif.
+ *
  * Its xenstore connection is the witness of the guest's resume: after each
  * resume in a new domain it writes data/resumed = the count, and a watch
  * on data/poke (registered once, at boot) prints "counter: poked V" for
@@ -26,6 +29,7 @@
  * of it (one write per 4 KiB page, spread over 10 ms slices), the way a
  * busy guest keeps dirtying pages during pre-copy.
  */
+#include "apps/counter_load.h"
 #include "kernel/errno.h"
 #include "kernel/events.h"
 #include "kernel/kernel.h"
@@ -189,6 +193,8 @@ static int start_common(void)
         printf("counter: no suspend channel (%d): save will only pause me\n", rc);
     }
     suspend_add_hook(on_resume);
+    if (have_xenbus && counter_load_start() < 0)
+        return -EIO;
     if (thread_create("counter", counter_thread, 0) < 0)
         return -ENOSPC;
     return 0;

@@ -65,3 +65,33 @@ expect_fail() {
     fi
     grep -qF -- "$want" <<<"$out" || { fail "'$*' failed without saying '$want':"; echo "$out" >&2; return 1; }
 }
+
+# lines_after LOG MARK PATTERN: how many lines match PATTERN after the last
+# line that matches MARK (all of them when none does).
+lines_after() {
+    awk -v m="$2" -v p="$3" '$0 ~ m { n = 0 } $0 ~ p { n++ } END { print n + 0 }' "$1" 2>/dev/null
+}
+
+# wait_lines_after LOG MARK PATTERN N [TIMEOUT_S]
+wait_lines_after() {
+    local deadline=$((SECONDS + ${5:-20})) n=0
+    while [ $SECONDS -le $deadline ]; do
+        n=$(lines_after "$1" "$2" "$3")
+        [ "$n" -ge "$4" ] && return 0
+        sleep 0.05
+    done
+    fail "$1: $n of $4 lines /$3/ after the last /$2/"
+}
+
+# io_resumed LOG: app=counter with a disk and a vif (apps/counter_load.h)
+# came back whole after its last resume: both frontends reconnected, two
+# more rounds of disk writes read back and verified, ten more ping replies,
+# and no failure anywhere in the log.
+io_resumed() {
+    local mark='^counter: resumed as domain'
+    wait_lines_after "$1" "$mark" '^blkfront [0-9]+: reconnected after resume' 1 || return 1
+    wait_lines_after "$1" "$mark" '^netfront: vif 0: reconnected after resume' 1 || return 1
+    wait_lines_after "$1" "$mark" '^counter: disk round [0-9]+ verified' 2 || return 1
+    wait_lines_after "$1" "$mark" '^counter: net [0-9]+ replies' 1 || return 1
+    ! grep -E 'FAIL|no backend after the resume' "$1" >&2 || fail "$1 shows a failure" || return 1
+}

@@ -46,6 +46,28 @@ test_counter_continues_after_save_and_restore() {
     "$XL" destroy sr1
 }
 
+# app=counter with a disk and a vif, its peer answering pings: twice saved
+# and restored (the second time from devices the first restore made), the
+# disk keeps verifying every round it writes and the pings keep coming back.
+test_counter_with_disk_and_vif_survives_save_and_restore_under_load() {
+    local i log img=$WORK/srd.img
+    truncate -s 16M "$img"
+    "$XL" create "$(guest_cfg srp app=netserve "vif = [ 'mac=00:16:3e:09:01:02,ip=10.9.1.2' ]")" >/dev/null
+    "$XL" create "$(guest_cfg srd 'app=counter ping=10.9.1.2' 'memory = 32' \
+        "disk = [ 'vdev=xvda,target=$img' ]" "vif = [ 'mac=00:16:3e:09:01:01,ip=10.9.1.1' ]")" >/dev/null
+    log=$(console_log srd)
+    wait_console srd '^counter: disk round 10 verified' 30 || return 1
+    wait_console srd '^counter: net 10 replies' 30 || return 1
+    for i in 1 2; do
+        "$XL" save srd "$WORK/srd.sav" 2>/dev/null || { fail "save $i failed"; return 1; }
+        "$XL" restore "$WORK/srd.sav" >/dev/null 2>&1 || { fail "restore $i failed"; return 1; }
+        wait_lines_after "$log" '^count 0$' '^counter: resumed as domain' "$i" || return 1
+        io_resumed "$log" || return 1
+    done
+    "$XL" destroy srd
+    "$XL" destroy srp
+}
+
 test_save_p_leaves_the_domain_paused_and_running_after_unpause() {
     local cfg at
     cfg=$(guest_cfg sr2 "app=counter")
