@@ -330,6 +330,8 @@ static void reap_tx(struct nf_queue *q)
         trace(XL_TR_RSP_CONSUME, q->nf->dev.devid, (uint16_t)q->index, r.id, (uint32_t)r.status);
         if (r.status != NETIF_RSP_OKAY)
             q->nf->st.tx_errors++;
+        else
+            q->nf->st.tx_okay++;
         if (r.id < NF_BUFS && q->tx_nfree < NF_BUFS)
             q->tx_free[q->tx_nfree++] = r.id;
     }

@@ -47,8 +47,9 @@ struct nf_options {
     bool no_csum_offload;        /* feature-no-csum-offload: never hand us partial checksums */
 };
 
+/* tx_errors, tx_okay and tx_null count the backend's answers per slot. */
 struct nf_stats {
-    uint64_t tx_frames, tx_errors, tx_null, rx_frames, rx_errors, notify_out;
+    uint64_t tx_frames, tx_errors, tx_okay, tx_null, rx_frames, rx_errors, notify_out;
 };
 
 struct netfront;

@@ -9,16 +9,23 @@
  * touch), and prints one line:
  *   "PASS evil/<family>: <what> = <result>"
  *   "FAIL evil/<family>: <what>: got X, want Y[, and <what changed>]"
- * app_evil() ends with "evil: N attacks, N passed, N failed".
+ * A family that cannot run here (no disk, no vif) says why with
+ * evil_skip(): "SKIP evil/<family>: <why>", counted apart, never as passed.
+ * app_evil() ends with "evil: N attacks, N passed, N failed, N families
+ * skipped".
  *
  * Command line: victim=D names a well-behaved guest whose event channels,
  * grants and xenstore nodes are attacked (default: none, those attacks are
  * skipped); only=FAMILY runs one family.
  *
- * Adding a family (blkif, netif later): write evil_<family>.c with
- * `void evil_<family>(void)`, declare it below and add a row to
- * evil_families[] in evil.c. The xenstore family runs last, because its
- * final attack costs us our own store connection.
+ * The device families (blkif, netif) attack the backends through our own
+ * disk and vif, so the guest needs disk = [ ... ] and vif = [ ... ] for
+ * them; their last attack breaks the device's ring for good.
+ *
+ * Adding a family: write evil_<family>.c with `void evil_<family>(void)`,
+ * declare it below and add a row to evil_families[] in evil.c. The device
+ * families connect through xenstore, and the xenstore family's final
+ * attack costs us our store connection: it runs last.
  */
 #ifndef GUEST_APPS_EVIL_H
 #define GUEST_APPS_EVIL_H
@@ -43,6 +50,8 @@ void evil_family(const char *name);
 bool evil_expect(long got, long want, const char *what, ...) __attribute__((format(printf, 3, 4)));
 /* Whether our canary page and sentinel port are as we left them. */
 bool evil_intact(const char **why);
+/* Says why the current family cannot run here; counted as skipped. */
+void evil_skip(const char *why);
 
 /* Guest addresses that are not memory for us, with names for messages:
  * above RAM, user-half unmapped, non-canonical, top of the address space,
@@ -61,6 +70,8 @@ long evil_hypercall5(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_
 void evil_hcall(void);
 void evil_evtchn(void);
 void evil_grant(void);
+void evil_blkif(void);
+void evil_netif(void);
 void evil_xenstore(void);
 
 #endif

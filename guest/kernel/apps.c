@@ -24,14 +24,12 @@ int app_xenstore_test(void);
 int app_threads(void);
 int app_blktest(void);
 int app_blkbench(void);
-int app_blk_evil(void);
 int app_evil(void);
 int app_counter(void);
 int app_dirtier(void);
 int app_netserve(void);
 int app_netping(void);
 int app_netbench(void);
-int app_net_evil(void);
 int app_idle(void);
 int app_shell(void);
 
@@ -55,14 +53,12 @@ static const struct guest_app apps[] = {
     {"chatter", "print lines=N numbered lines fast (wait_ms=W interval_ms=I hold_s=S)", app_chatter},
     {"blktest", "write, read back and verify patterned data on the first vbd (blktest_mb=N blktest_mode=...)", app_blktest},
     {"blkbench", "block MB/s and IOPS (bench_mode=seqread|seqwrite|randread|randwrite bench_bs= bench_qd= bench_s=)", app_blkbench},
-    {"blk-evil", "post malformed blkif requests and check each is answered with an error", app_blk_evil},
-    {"evil", "the hostile guest: hundreds of attacks, each checked (victim=D only=FAMILY)", app_evil},
+    {"evil", "the hostile guest: hundreds of attacks, each checked (victim=D only=FAMILY; a disk and vif for blkif/netif)", app_evil},
     {"counter", "print \"count N\" every interval_ms=100, surviving save/restore and migration", app_counter},
     {"dirtier", "the counter, plus mib=M MiB filled and rate=R MiB/s rewritten (migration load)", app_dirtier},
     {"netserve", "answer pings and echo UDP port 7 on vif 0 (secs=S)", app_netserve},
     {"netping", "ping ping=IP count=N times and report the RTT (interval_ms, size, linger_s)", app_netping},
     {"netbench", "UDP stream between guests: mode=send peer=IP | mode=recv (frame=F secs=S)", app_netbench},
-    {"net-evil", "post malformed netif tx requests (rounds=N ring=1) and count the errors", app_net_evil},
     {"shell", "a command shell on the console: info, uptime, ip, ping, disk, read, write", app_shell},
     {"console-evil", "corrupt our own console ring's indexes (half=out|in) and keep printing", app_console_evil},
 };
