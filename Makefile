@@ -7,7 +7,8 @@ CC          ?= gcc
 OPT         ?= -O2
 SAN         ?=
 DEB_PACKAGES = gcc make binutils libc6-dev libxen-dev libyajl-dev libcmocka-dev pkg-config \
-	xenstore-utils liburing-dev man-db groff-base clang libclang-rt-14-dev valgrind iputils-ping iproute2 python3
+	xenstore-utils liburing-dev man-db groff-base clang libclang-rt-14-dev valgrind iputils-ping iproute2 python3 \
+	e2fsprogs mount
 
 WARN     := -Wall -Wextra -Werror
 HOST_CFLAGS := $(OPT) -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Idom0-tools -Ixenstore/lib -Ipv-backends -pthread $(SAN)

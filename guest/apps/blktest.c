@@ -15,7 +15,9 @@
  *                   (blk_ignore_ro=1 sends it) must fail and change nothing
  *   writer          sequential 64 KiB writes of gen=writer_gen at QD8 over
  *                   the area, "acked" progress lines, flush at the end
- *   loop            reads and writes until the device goes (detach test)
+ *   loop            reads and writes until the device goes (detach test),
+ *                   or, with loop_end=5, until its store fails (EIO); then
+ *                   loop_retries=N (8) more writes and reads must each fail
  * The blkfront knobs (blk_persistent=, blk_indirect=, blk_ring_order=,
  * blk_queues=, blk_flush=, blk_discard=) apply.
  */
@@ -398,11 +400,33 @@ static int run_writer(struct blk_dev *d, uint64_t area, uint32_t seed)
     return 0;
 }
 
+/* After the loop ends on an error other than a detach, the device must
+ * keep answering: each of `retries` more writes and reads gets an error,
+ * none hangs and none succeeds (a store that failed does not come back
+ * behind the guest's back). Returns how many did not answer so. */
+static unsigned loop_retry(struct blk_dev *d, uint8_t *buf, uint64_t area, unsigned retries,
+                           int want)
+{
+    unsigned wrong = 0;
+    for (unsigned i = 0; i < retries; i++) {
+        uint64_t s = (rnd() % (area / 128)) * 128;
+        int w = blk_write(d, s, buf, 128);
+        int r = blk_read(d, s, buf, 128);
+        if (w != want || r != want) {
+            printf("blktest: loop: retry %u: write %d, read %d, wanted %d\n", i, w, r, want);
+            wrong++;
+        }
+    }
+    return wrong;
+}
+
 static int run_loop(struct blk_dev *d, uint64_t area, uint32_t seed)
 {
     uint8_t *buf = page_alloc(16);
     uint64_t ios = 0;
     int rc = 0;
+    /* loop_end=5: the test fails the store under us (EIO), not a detach. */
+    int want = -(int)cmdline_u64("loop_end", ENODEV);
     printf("blktest: loop: I/O until the device goes\n");
     console_flush();
     uint64_t deadline = time_now_ns() + cmdline_u64("loop_s", 60) * 1000000000ull;
@@ -414,10 +438,20 @@ static int run_loop(struct blk_dev *d, uint64_t area, uint32_t seed)
             rc = blk_read(d, s, buf, 128);
         if (rc == 0 && blkpat_check(buf, s, 128, seed, 9) >= 0)
             rc = -EILSEQ;
-        ios++;
+        if (rc == 0 && ++ios == 100)
+            printf("blktest: loop: 100 write+read pairs verified\n"); /* the test's cue */
     }
-    check(rc == -ENODEV, "detach", "I/O stopped with %d after %llu write+read pairs", rc,
+    if (want == -ENODEV) {
+        check(rc == -ENODEV, "detach", "I/O stopped with %d after %llu verified write+read pairs",
+              rc, (unsigned long long)ios);
+        return 0;
+    }
+    check(rc == want, "io-error", "I/O stopped with %d after %llu verified write+read pairs", rc,
           (unsigned long long)ios);
+    unsigned retries = (unsigned)cmdline_u64("loop_retries", 8);
+    unsigned wrong = loop_retry(d, buf, area, retries, want);
+    check(wrong == 0, "io-error-stays", "%u more writes and reads: %u answered other than %d",
+          retries, wrong, want);
     return 0;
 }
 

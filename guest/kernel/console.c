@@ -14,7 +14,10 @@
  * console_io, and so does everything after them until the backend takes
  * bytes again ("stalled"): output is never lost and the guest never waits
  * longer than that. (A backend back after so long also logs what the ring
- * held: those lines then show twice.)
+ * held: those lines then show twice.) A line goes into the ring whole or
+ * not at all: a ring left holding the head of a line would, once a new
+ * backend logs it again, glue that head to the next line ("count 51count
+ * 699" in the log after a hung xenconsoled).
  *
  * console_flush also waits (as long, at most) for the backend to take
  * what the ring holds, so flushed output is in the console log; if the
@@ -99,10 +102,14 @@ static void stall(void)
     hypercall_write(left, n);
 }
 
+/* A line fits in the ring whole, so one wait for room is enough. */
+_Static_assert(sizeof(line) <= XENCONS_OUT_SIZE, "a line must fit in the console ring");
+static size_t room_wanted; /* bytes flush_locked waits for; under the lock */
+
 static bool ring_has_room(void)
 {
     int p = xencons_out_pending();
-    return p < 0 || p < (int)XENCONS_OUT_SIZE;
+    return p < 0 || XENCONS_OUT_SIZE - (uint32_t)p >= room_wanted;
 }
 
 static bool ring_empty(void)
@@ -128,6 +135,11 @@ static void flush_locked(void)
     size_t n = used;
     used = 0;
     while (n && ring_usable()) {
+        room_wanted = n; /* the whole line or nothing: see the top of the file */
+        if (!wait_for(ring_has_room)) {
+            stall();
+            break;
+        }
         int w = xencons_write(p, n);
         if (w < 0) {
             ring_lost();
@@ -135,10 +147,6 @@ static void flush_locked(void)
         }
         p += w;
         n -= (size_t)w;
-        if (n && !wait_for(ring_has_room)) {
-            stall();
-            break;
-        }
     }
     hypercall_write(p, n);
 }

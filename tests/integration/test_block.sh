@@ -17,14 +17,15 @@ blk_img() {
     echo "$f"
 }
 
-# blk_guest NAME IMG ACCESS CMDLINE [MEMORY]: xl create a guest with one disk.
+# blk_guest NAME IMG ACCESS CMDLINE [MEMORY [-p]]: xl create a guest with
+# one disk (-p: created paused, its backend probed but the guest not run).
 blk_guest() {
-    local name=$1 img=$2 access=$3 cmdline=$4 mem=${5:-64}
+    local name=$1 img=$2 access=$3 cmdline=$4 mem=${5:-64} flags=${6:-}
     local cfg
     cfg=$(guest_cfg "$name" "$cmdline" "disk = [ 'vdev=xvda,access=$access,target=$img' ]" \
         'on_poweroff = "preserve"' 'on_crash = "preserve"')
     sed -i "s/^memory = .*/memory = $mem/" "$cfg"
-    "$XL" create "$cfg" >"$WORK/$name.create" 2>&1 ||
+    "$XL" create $flags "$cfg" >"$WORK/$name.create" 2>&1 ||
         { fail "xl create $name: $(cat "$WORK/$name.create")"; return 1; }
 }
 
@@ -55,6 +56,19 @@ blk_negotiated() {
 }
 
 blkback_pid() { pgrep -f "blkback --log-file $XENOLITH_RUNDIR/" | head -1; }
+
+# wait_blkback_replaced OLD_PID: the daemon started a new blkback after
+# OLD_PID died; prints the new pid.
+wait_blkback_replaced() {
+    local deadline=$((SECONDS + 15)) newpid
+    while :; do
+        newpid=$(blkback_pid)
+        [ -n "$newpid" ] && [ "$newpid" != "$1" ] && break
+        [ $SECONDS -le $deadline ] || { fail "blkback was not restarted"; return 1; }
+        sleep 0.05
+    done
+    echo "$newpid"
+}
 test_block_blktest_64m_every_feature_on() {
     local img
     img=$(blk_img all)
@@ -163,13 +177,7 @@ test_block_backend_killed_mid_write_loses_nothing() {
     blk_guest blkkill "$img" rw "app=blktest blktest_mode=writer blktest_mb=256 writer_gen=8"
     wait_console blkkill 'blktest: writer: acked [0-9]+' 60
     kill -9 "$pid"
-    local deadline=$((SECONDS + 15))
-    while :; do
-        newpid=$(blkback_pid)
-        [ -n "$newpid" ] && [ "$newpid" != "$pid" ] && break
-        [ $SECONDS -le $deadline ] || { fail "blkback was not restarted"; return 1; }
-        sleep 0.05
-    done
+    newpid=$(wait_blkback_replaced "$pid")
     wait_console blkkill 'blktest: PASS writer: 4096 of 4096 blocks acknowledged' 90
     blk_done blkkill
     grep -q "resumed" "$XENOLITH_RUNDIR/log/blkback.log" ||
