@@ -117,6 +117,13 @@ int xl_sr_write_record(struct xl_sr_writer *w, uint32_t type, const void *body, 
 {
     if (len > XL_SR_MAX_BODY)
         return -E2BIG;
+    /* END carries the page count as the reader counts it: from the first
+     * word of every PAGES body, whichever call wrote the record. */
+    if (type == XL_SR_PAGES && len >= sizeof(uint32_t)) {
+        uint32_t n;
+        memcpy(&n, body, sizeof(n));
+        w->pages += n;
+    }
     struct iovec iov[3] = {{0}, {(void *)body, len}};
     return emit(w, type, iov, 2, len, crc32c(0, body, len));
 }

@@ -85,7 +85,9 @@ struct xl_sr_writer {
     uint32_t chain_crc;
 };
 
-/* All return 0 or -errno (the write's). */
+/* All return 0 or -errno (the write's). A PAGES record may also be
+ * written whole by xl_sr_write_record (its page count is taken from the
+ * body's first word, as the reader takes it). */
 int xl_sr_write_header(struct xl_sr_writer *w, int fd, uint32_t flags);
 int xl_sr_write_record(struct xl_sr_writer *w, uint32_t type, const void *body, uint32_t len);
 /* One PAGES record: entry[i] = fd offset | XL_SR_PAGE_ZERO flag; data[i]

@@ -39,6 +39,7 @@
 #include "libxc/gnttab.h"
 #include "libxc/trace.h"
 #include "libxc/xc.h"
+#include "ring_take.h"
 #include "shadow.h"
 
 #define TAG_KIND_SHIFT 56
@@ -315,15 +316,7 @@ static int load_indirect(struct blk_queue *q, struct slot *s, const char **why)
     void *pages[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     if (map_refs(q, s, s->req.indirect_grefs, s->req.nr_indirect, true, pages, why) < 0)
         return -EINVAL;
-    for (unsigned i = 0; i < s->req.nr_segs; i++) {
-        const struct blkif_request_segment *src =
-            (const struct blkif_request_segment *)pages[i / BLKIF_SEGS_PER_INDIRECT_PAGE] +
-            i % BLKIF_SEGS_PER_INDIRECT_PAGE;
-        struct blkif_request_segment seg;
-        memcpy(&seg, src, sizeof(seg)); /* once: the guest may change it */
-        s->req.seg[i] = (struct blk_seg){.gref = seg.gref, .first = seg.first_sect,
-                                         .last = seg.last_sect};
-    }
+    blk_req_copy_indirect_segs(&s->req, (const void *const *)pages);
     if (!q->persistent)
         unmap_np(q, s); /* the segments are ours now */
     return 0;
@@ -478,40 +471,29 @@ static void mark_broken(struct blk_queue *q, const char *why)
         qlog(q, "cannot wake the main thread");
 }
 
-/* Takes every request the frontend has produced, then re-arms req_event
- * (ring.h's final check) and looks once more. */
+/* Takes every request the frontend has produced (ring_take.c), then
+ * re-arms req_event (ring.h's final check) and looks once more. */
 static void take_requests(struct blk_queue *q)
 {
     uint32_t started[BLKIF_RING_SLOTS(BLKIF_RING_ORDER_MAX)];
     for (;;) {
-        uint32_t n = 0;
-        RING_IDX rp = q->ring.sring->req_prod;
-        xen_rmb();
-        if (rp - q->ring.rsp_prod_pvt > q->nr_slots) {
-            mark_broken(q, "req_prod is more than a ring ahead of our responses");
+        uint32_t n;
+        const char *why;
+        int rc = blk_ring_take(&q->ring, q->nr_slots, &q->shadow, started, &n, &why);
+        for (uint32_t i = 0; i < n; i++) {
+            const blkif_request_t *req = &q->shadow.ent[started[i]].req;
+            xc_trace(XL_TR_REQ_CONSUME, q->fe_domid, q->dev->xb->devid, (uint16_t)q->qid, req->id,
+                     req->operation);
+        }
+        if (rc < 0) {
+            mark_broken(q, why);
             return;
         }
-        RING_IDX rc = q->ring.req_cons;
-        while (rc != rp) {
-            blkif_request_t copy;
-            memcpy(&copy, RING_GET_REQUEST(&q->ring, rc), sizeof(copy));
-            xc_trace(XL_TR_REQ_CONSUME, q->fe_domid, q->dev->xb->devid, (uint16_t)q->qid, copy.id,
-                     copy.operation);
-            int ent = shadow_take(&q->shadow, &copy, rc);
-            if (ent < 0) {
-                mark_broken(q, "more requests in flight than ring slots");
-                return;
-            }
-            started[n++] = (uint32_t)ent;
-            rc++;
-        }
-        q->ring.req_cons = rc;
-        __atomic_store_n(&q->shadow.hdr->req_cons, rc, __ATOMIC_RELEASE);
         for (uint32_t i = 0; i < n; i++)
             start(q, started[i]);
         /* req_event is armed only before sleeping (arm_and_check): while
          * we poll, the frontend need not notify us. */
-        if (q->ring.sring->req_prod == rc)
+        if (q->ring.sring->req_prod == q->ring.req_cons)
             return;
     }
 }

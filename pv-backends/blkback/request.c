@@ -101,6 +101,19 @@ int blk_req_parse(const blkif_request_t *wire, const struct blk_limits *lim,
     return blk_req_check_segs(out, lim, why);
 }
 
+void blk_req_copy_indirect_segs(struct blk_req *r, const void *const *pages)
+{
+    for (unsigned i = 0; i < r->nr_segs; i++) {
+        const struct blkif_request_segment *src =
+            (const struct blkif_request_segment *)pages[i / BLKIF_SEGS_PER_INDIRECT_PAGE] +
+            i % BLKIF_SEGS_PER_INDIRECT_PAGE;
+        struct blkif_request_segment seg;
+        memcpy(&seg, src, sizeof(seg)); /* once: the guest may change it */
+        r->seg[i] = (struct blk_seg){.gref = seg.gref, .first = seg.first_sect,
+                                     .last = seg.last_sect};
+    }
+}
+
 int blk_req_check_segs(struct blk_req *r, const struct blk_limits *lim, const char **why)
 {
     uint64_t sectors = 0;

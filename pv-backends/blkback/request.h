@@ -72,6 +72,14 @@ int blk_req_parse(const blkif_request_t *wire, const struct blk_limits *lim,
                   struct blk_req *out, const char **why);
 
 /*
+ * For an indirect request that blk_req_parse() accepted: copies its
+ * nr_segs segments, once each, out of the mapped indirect pages
+ * (pages[0..nr_indirect), 4096 bytes each, guest memory that may change
+ * under us) into r->seg[]. Checks nothing: blk_req_check_segs() does.
+ */
+void blk_req_copy_indirect_segs(struct blk_req *r, const void *const *pages);
+
+/*
  * Checks out->seg[0..nr_segs) (copied from the indirect pages by the
  * caller, or by blk_req_parse for a direct request), sums the sectors and
  * checks the range against the device. Same returns as blk_req_parse.

@@ -143,9 +143,125 @@ def control():
     put('control', 'garbage', grants + b'\x00\x05\x00ABCDE' + ctl(99) + ctl(10, struct.pack('<II', 5, 0)))
 
 
+# ---- blkif: device byte, u64 sectors, u32 first ring index, then commands
+# (0 produce, 1 bump req_prod, 2 answer, 3 scribble); see tests/fuzz/blkif/fuzz.c
+BLK_RO, BLK_FLUSH, BLK_DISCARD, BLK_IND256 = 8, 16, 32, 64
+
+
+def blk_dev(order, flags, sectors, start=0):
+    return bytes([order | flags]) + struct.pack('<QI', sectors, start)
+
+
+def blk_rw(op, sector, segs, rid=1):
+    segs = list(segs)
+    b = struct.pack('<BBHIQQ', op, len(segs), 0, 0, rid, sector)
+    for gref, first, last in segs[:11]:
+        b += struct.pack('<IBBH', gref, first, last, 0)
+    return b.ljust(112, b'\0')
+
+
+def blk_discard(sector, nr, flag=0, rid=2):
+    return struct.pack('<BBHIQQQ', 5, flag, 0, 0, rid, sector, nr).ljust(112, b'\0')
+
+
+def blk_indirect(op, sector, nsegs, grefs, rid=3):
+    b = struct.pack('<BBHIQQHH', 6, op, nsegs, 0, rid, sector, 0, 0)
+    b += struct.pack('<8I', *(list(grefs) + [0] * (8 - len(grefs))))
+    return b.ljust(112, b'\0')
+
+
+def blk_produce(*reqs):
+    return bytes([0, len(reqs)]) + b''.join(reqs)
+
+
+def blk_answer(n):
+    return bytes([2, n])
+
+
+def blkif():
+    full = [(100 + i, 0, 7) for i in range(11)]
+    ind_segs = b''.join(struct.pack('<IBBH', 200 + i, 0, 7, 0) for i in range(20))
+    put('blkif', 'basic', blk_dev(0, BLK_FLUSH | BLK_DISCARD | BLK_IND256, 2048) +
+        blk_produce(blk_rw(0, 8, full), blk_rw(1, 0, [(5, 3, 3)]), blk_rw(3, 0, [])) + blk_answer(3) +
+        blk_produce(blk_discard(16, 64), blk_indirect(0, 100, 20, [9])) + ind_segs + blk_answer(2))
+    put('blkif', 'wrap', blk_dev(0, 0, 1 << 20, 0xfffffff0) +
+        blk_produce(*[blk_rw(i & 1, i * 8, [(i, 0, 7)], rid=i) for i in range(20)]) + blk_answer(20) +
+        blk_produce(*[blk_rw(0, i, [(i, 1, 6)], rid=i) for i in range(20)]))
+    put('blkif', 'req-prod-lies', blk_dev(1, 0, 64) + blk_produce(blk_rw(0, 0, [(1, 0, 0)])) +
+        bytes([1]) + struct.pack('<I', 1000))
+    put('blkif', 'overfull', blk_dev(0, 0, 4096) +
+        blk_produce(*[blk_rw(0, i, [(i, 0, 0)], rid=i) for i in range(33)]))
+    put('blkif', 'readonly-and-bad', blk_dev(0, BLK_RO | BLK_FLUSH | BLK_DISCARD | 0xc0, 100) +
+        blk_produce(blk_rw(1, 0, [(1, 0, 7)]), blk_rw(0, 99, [(1, 0, 1)]), blk_rw(0, 0, [(1, 5, 4)]),
+                    blk_rw(0, 0, [(1, 0, 8)]), blk_rw(0, 0, [(1 << 20, 0, 7)]), blk_rw(2, 0, [(1, 0, 7)]),
+                    blk_rw(3, 0, [(1, 0, 7)]), blk_discard(0, 1), blk_rw(9, 0, []),
+                    blk_indirect(0, 0, 2, [1]), blk_indirect(1, 0, 1, [1])) +
+        struct.pack('<IBBH', 1, 0, 7, 0) * 2)
+    put('blkif', 'scribble', blk_dev(0, 0, 64) + blk_produce(blk_rw(0, 0, [(1, 0, 7)])) +
+        bytes([3, 0]) + blk_rw(1, 63, [(2, 0, 7)]) + blk_answer(1))
+
+
+# ---- save_image: mode byte, then the stream (mode 0) or records for the
+# writer (modes 1-3); see tests/fuzz/save_image/fuzz.c
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+
+
+def sr_record(rtype, body):
+    h = struct.pack('<III', rtype, len(body), crc32c(body))
+    return h + struct.pack('<I', crc32c(h)) + body + b'\0' * (-len(body) % 8)
+
+
+def sr_image(records):
+    h = b'XENOLSR\n' + struct.pack('<IIIII', 1, 0x01020304, 32, 4096, 0)
+    out, chain, pages = h + struct.pack('<I', crc32c(h)), 0, 0
+    for rtype, body in records:
+        out += sr_record(rtype, body)
+        chain = crc32c(struct.pack('<I', crc32c(body)), chain)
+        if rtype == 2:
+            pages += struct.unpack_from('<I', body)[0]
+    return out + sr_record(5, struct.pack('<QQII', len(records), pages, chain, 0))
+
+
+def sr_raw(rtype, body):
+    return bytes([rtype - 1]) + struct.pack('<H', len(body)) + body
+
+
+def sr_pages(*entries):
+    return bytes([0x41, len(entries) - 1]) + b''.join(struct.pack('<Q', e) for e in entries)
+
+
+def sr_xs(*kv):
+    b = bytes([0x40, len(kv)])
+    for k, v in kv:
+        b += bytes([len(k)]) + k.encode() + bytes([len(v)]) + v.encode()
+    return b
+
+
+def save_image():
+    fd16 = 4 << 2  # fd_size = 16 pages
+    xs = sr_xs(('name', 'cnt'), ('data/k', 'v'), ('device/vbd/51712/state', '4'))
+    recs = sr_raw(1, b'D' * 96) + sr_pages(0, 5 * 4096, 7 * 4096 | 1) + sr_raw(3, b'XDST' + b'\1' * 60) + xs
+    put('save_image', 'written', bytes([1 | fd16]) + recs)
+    put('save_image', 'written-callback-fails', bytes([1 | fd16 | 32]) + xs)
+    put('save_image', 'bad-entries', bytes([1 | fd16]) + sr_pages(16 * 4096, 3, 4096) +
+        sr_xs(('', 'empty path')) + bytes([0x80 | 6, 4, 0]) + b'junk')
+    put('save_image', 'flipped', bytes([2 | fd16]) + struct.pack('<IB', 77, 0x10) + recs)
+    put('save_image', 'end-forged', bytes([3 | fd16]) + bytes(8) + b'\1' + bytes(15) + recs)
+    put('save_image', 'raw-image', bytes([0 | fd16]) +
+        sr_image([(1, b'D' * 96), (2, struct.pack('<IIQ', 1, 0, 4096 | 1)), (4, struct.pack('<II', 4, 1) + b'namex')]))
+
+
 xenstore()
 xlcfg()
 device_spec()
 elf()
 hypercall()
 control()
+blkif()
+save_image()

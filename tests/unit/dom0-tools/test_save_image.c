@@ -95,6 +95,28 @@ static void test_writer_output_reads_back(void **s)
     close(fd);
 }
 
+/* Found by tests/fuzz/save_image (corpus: regress-pages-by-write-record):
+ * a PAGES record written whole through xl_sr_write_record was not counted
+ * by the writer, so its own END said 0 pages where the reader counted 2,
+ * and the image it had just written was refused as "records lost". */
+static void test_pages_written_as_a_plain_record_read_back(void **s)
+{
+    (void)s;
+    int fd = memfd_create("img", 0);
+    assert_true(fd >= 0);
+    struct xl_sr_writer w;
+    assert_int_equal(xl_sr_write_header(&w, fd, 0), 0);
+    uint32_t body[6] = {2, 0, 4096 | 1, 0, 8192 | 1, 0}; /* two zero pages */
+    assert_int_equal(xl_sr_write_record(&w, XL_SR_PAGES, body, sizeof(body)), 0);
+    assert_int_equal(w.pages, 2);
+    assert_int_equal(xl_sr_write_end(&w), 0);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    unsigned n;
+    assert_int_equal(read_all(fd, &n), 0);
+    assert_int_equal(n, 1);
+    close(fd);
+}
+
 static int collect(const char *path, const char *value, uint32_t len, void *arg)
 {
     char *out = arg;
@@ -252,6 +274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c_known_value),
         cmocka_unit_test(test_writer_output_reads_back),
+        cmocka_unit_test(test_pages_written_as_a_plain_record_read_back),
         cmocka_unit_test(test_pages_and_xenstore_parse),
         cmocka_unit_test(test_damage_is_refused_with_a_reason),
         cmocka_unit_test(test_malformed_bodies),
