@@ -80,29 +80,54 @@ static int wait_suspended(struct xc *xc, uint32_t domid, char *err, size_t errle
     return -ETIMEDOUT;
 }
 
-int libxl_domain_suspend(struct xc *xc, uint32_t domid, char *err, size_t errlen)
+int libxl_suspend_prepare(struct xc *xc, uint32_t domid, struct libxl_suspend *s, char *err,
+                          size_t errlen)
 {
+    *s = (struct libxl_suspend){.domid = domid};
     uint32_t gport;
-    if (read_suspend_port(domid, &gport) < 0) {
-        int rc = xc_domain_pause(xc, domid);
-        if (rc < 0)
-            snprintf(err, errlen, "pausing domain %u: %s", domid, strerror(-rc));
-        return rc < 0 ? rc : 0;
-    }
-    struct xc_evtchn_port p;
-    int rc = xc_evtchn_bind_interdomain(xc, domid, gport, &p);
+    if (read_suspend_port(domid, &gport) < 0)
+        return 0; /* no channel: it will be paused */
+    int rc = xc_evtchn_bind_interdomain(xc, domid, gport, &s->port);
     if (rc < 0) {
         snprintf(err, errlen, "binding domain %u's suspend channel (port %u): %s", domid, gport,
                  strerror(-rc));
         return rc;
     }
-    rc = xc_evtchn_notify(&p);
+    s->has_channel = true;
+    return 0;
+}
+
+int libxl_suspend_now(struct xc *xc, struct libxl_suspend *s, char *err, size_t errlen)
+{
+    if (!s->has_channel) {
+        int rc = xc_domain_pause(xc, s->domid);
+        if (rc < 0)
+            snprintf(err, errlen, "pausing domain %u: %s", s->domid, strerror(-rc));
+        return rc < 0 ? rc : 0;
+    }
+    int rc = xc_evtchn_notify(&s->port);
     if (rc == 0)
-        rc = wait_suspended(xc, domid, err, errlen);
+        rc = wait_suspended(xc, s->domid, err, errlen);
     else
         snprintf(err, errlen, "signalling the suspend channel: %s", strerror(-rc));
-    xc_evtchn_release(xc, &p); /* the guest's port reverts to unbound for Dom0 */
     return rc < 0 ? rc : 1;
+}
+
+void libxl_suspend_release(struct xc *xc, struct libxl_suspend *s)
+{
+    if (s->has_channel)
+        xc_evtchn_release(xc, &s->port); /* the guest's port reverts to unbound for Dom0 */
+    s->has_channel = false;
+}
+
+int libxl_domain_suspend(struct xc *xc, uint32_t domid, char *err, size_t errlen)
+{
+    struct libxl_suspend s;
+    int rc = libxl_suspend_prepare(xc, domid, &s, err, errlen);
+    if (rc == 0)
+        rc = libxl_suspend_now(xc, &s, err, errlen);
+    libxl_suspend_release(xc, &s);
+    return rc;
 }
 
 int libxl_domain_resume(struct xc *xc, uint32_t domid, bool suspended, bool leave_paused)

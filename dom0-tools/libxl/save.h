@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libxc/evtchn.h"
 #include "libxc/xc.h"
 #include "progress.h"
 #include "save_image.h"
@@ -28,6 +29,24 @@
  * paused instead; -errno with err (e.g. it did not answer in time: then
  * nothing changed). */
 int libxl_domain_suspend(struct xc *xc, uint32_t domid, char *err, size_t errlen);
+
+/*
+ * The same in two steps, for a migration, whose downtime starts at the
+ * suspend: libxl_suspend_prepare() looks up and binds the guest's suspend
+ * channel while the guest still runs (xenstore round trips cost
+ * milliseconds), libxl_suspend_now() signals it and waits (or pauses a
+ * guest without one) and returns as libxl_domain_suspend. Either way
+ * libxl_suspend_release() drops the binding.
+ */
+struct libxl_suspend {
+    uint32_t domid;
+    bool has_channel;
+    struct xc_evtchn_port port;
+};
+int libxl_suspend_prepare(struct xc *xc, uint32_t domid, struct libxl_suspend *s, char *err,
+                          size_t errlen);
+int libxl_suspend_now(struct xc *xc, struct libxl_suspend *s, char *err, size_t errlen);
+void libxl_suspend_release(struct xc *xc, struct libxl_suspend *s);
 /* Undoes a suspend or a pause: the guest runs on (SCHEDOP_shutdown
  * returns 1, "cancelled"). */
 int libxl_domain_resume(struct xc *xc, uint32_t domid, bool suspended, bool leave_paused);

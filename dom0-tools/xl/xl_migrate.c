@@ -163,6 +163,7 @@ int main_migrate(int argc, char **argv)
     if (!xc)
         return 1;
     struct migration m = {.xc = xc};
+    struct libxl_suspend susp = {0};
     char err[512] = "";
     /* A target that hangs up must give EPIPE, not kill us with a domain
      * left suspended. */
@@ -178,7 +179,7 @@ int main_migrate(int argc, char **argv)
     }
     int one = 1;
     setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    double t_start = now_ms_f(), t_stop = 0;
+    double t_start = now_ms_f(), t_stop = 0, t_suspended = 0, t_sent = 0, t_acked = 0;
     int suspended = -1;
     int rc = xc_map_foreign(xc, m.domid, &m.map);
     if (rc < 0) {
@@ -197,27 +198,34 @@ int main_migrate(int argc, char **argv)
     if (!m.live)
         fprintf(stderr, "xl migrate: KVM dirty logging is not available here: falling back to "
                 "stop-and-copy (the guest stops for the whole copy)\n");
+    if ((rc = libxl_suspend_prepare(xc, m.domid, &susp, err, sizeof(err))) < 0)
+        goto out;
     if (m.live && (rc = precopy(&m, err, sizeof(err))) < 0)
         goto out;
     t_stop = now_ms_f();
-    suspended = libxl_domain_suspend(xc, m.domid, err, sizeof(err));
+    suspended = libxl_suspend_now(xc, &susp, err, sizeof(err));
     if (suspended < 0) {
         rc = suspended;
         goto out;
     }
+    t_suspended = now_ms_f();
     rc = stop_and_copy(&m, err, sizeof(err));
+    t_sent = now_ms_f();
     if (rc == 0)
         rc = wait_ack(sock, err, sizeof(err));
+    t_acked = now_ms_f(); /* the guest runs on the target: the downtime ends here */
 out:
+    libxl_suspend_release(xc, &susp);
     if (m.live)
         dirty_op(xc, m.domid, XLCTL_DIRTY_DISABLE, NULL, 0);
     if (m.map.base)
         xc_unmap_foreign(&m.map);
-    double t_end = now_ms_f();
     if (rc == 0) {
         xc_domain_destroy(xc, m.domid);
-        printf("Migration of '%s' done: %llu pages sent, total %.1f ms, downtime %.1f ms\n",
-               argv[1], (unsigned long long)m.sent, t_end - t_start, t_end - t_stop);
+        printf("Migration of '%s' done: %llu pages sent, total %.1f ms, downtime %.1f ms "
+               "(suspend %.1f, last pages and state %.1f, target start %.1f)\n",
+               argv[1], (unsigned long long)m.sent, t_acked - t_start, t_acked - t_stop,
+               t_suspended - t_stop, t_sent - t_suspended, t_acked - t_sent);
     } else if (suspended >= 0) {
         libxl_domain_resume(xc, m.domid, suspended == 1, false); /* runs on here */
     }
