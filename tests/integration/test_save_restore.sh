@@ -68,6 +68,26 @@ test_counter_with_disk_and_vif_survives_save_and_restore_under_load() {
     "$XL" destroy srp
 }
 
+# The image names its disk; restore checks it is there before the domain
+# runs, and with the disk gone refuses by name and leaves nothing.
+test_restore_refuses_an_image_whose_disk_is_gone() {
+    local img=$WORK/srg.img n
+    truncate -s 16M "$img"
+    "$XL" create "$(guest_cfg srg app=counter "disk = [ 'vdev=xvda,target=$img' ]")" >/dev/null
+    wait_console srg '^counter: disk round 10 verified' 30 || return 1
+    "$XL" save srg "$WORK/srg.sav" 2>/dev/null || { fail "save failed"; return 1; }
+    mv "$img" "$img.away"
+    n=$(domain_count)
+    expect_fail "disk '$img' not found: No such file or directory" "$XL" restore "$WORK/srg.sav" ||
+        return 1
+    [ "$(domain_count)" = "$n" ] || fail "a domain was left behind" || return 1
+    mv "$img.away" "$img"
+    "$XL" restore "$WORK/srg.sav" >/dev/null 2>&1 || { fail "restore with the disk back failed"; return 1; }
+    wait_console srg '^counter: resumed as domain' || return 1
+    wait_lines_after "$(console_log srg)" '^counter: resumed as domain' '^counter: disk round [0-9]+ verified' 2 || return 1
+    "$XL" destroy srg
+}
+
 test_save_p_leaves_the_domain_paused_and_running_after_unpause() {
     local cfg at
     cfg=$(guest_cfg sr2 "app=counter")
