@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenstore.h>
@@ -34,6 +35,10 @@ struct dev_node {
 struct xb_backend {
     const struct xb_backend_ops *ops;
     struct xs_handle *xs;
+    /* What the driver polls: an epoll set holding xs's fd. The driver
+     * registers it once; a reconnect swaps the connection inside it, so
+     * the driver's loop keeps hearing the new xenstored's watches. */
+    int poll_fd;
     struct xc *xc;
     char root[64];                 /* BACKEND_ROOT/<type> */
     struct dev_node *devices;
@@ -426,6 +431,9 @@ static void handle_event(struct xb_backend *be, const char *path, const char *to
 
 static int set_watches(struct xb_backend *be)
 {
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (epoll_ctl(be->poll_fd, EPOLL_CTL_ADD, xs_fileno(be->xs), &ev) < 0)
+        return -errno;
     if (!xs_watch(be->xs, be->root, "be") || !xs_watch(be->xs, "@releaseDomain", "rel"))
         return -errno;
     char token[48], path[160];
@@ -442,6 +450,8 @@ static int set_watches(struct xb_backend *be)
 static int reconnect(struct xb_backend *be)
 {
     logf_("xenstored connection lost; reconnecting");
+    /* Out of poll_fd with the old connection; set_watches adds the new. */
+    epoll_ctl(be->poll_fd, EPOLL_CTL_DEL, xs_fileno(be->xs), NULL);
     xs_close(be->xs);
     be->xs = NULL;
     struct timespec step = {0, 50 * 1000 * 1000};
@@ -465,21 +475,28 @@ int xb_backend_open(const struct xb_backend_ops *ops, struct xb_backend **out)
         return -ENOMEM;
     be->ops = ops;
     snprintf(be->root, sizeof(be->root), "%s/%s", BACKEND_ROOT, ops->type);
-    int rc = xc_open(xc_default_rundir(), &be->xc);
-    if (rc < 0) {
+    be->poll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (be->poll_fd < 0) {
         free(be);
-        return rc;
+        return -errno;
     }
+    int rc = xc_open(xc_default_rundir(), &be->xc);
+    if (rc < 0)
+        goto err_close_poll;
     be->xs = xs_open(0);
     if (!be->xs || (rc = set_watches(be)) < 0) {
         rc = -errno ? -errno : -EIO;
         xs_close(be->xs);
         xc_close(be->xc);
-        free(be);
-        return rc;
+        goto err_close_poll;
     }
     *out = be;
     return 0;
+
+err_close_poll:
+    close(be->poll_fd);
+    free(be);
+    return rc;
 }
 
 void xb_backend_close(struct xb_backend *be)
@@ -496,12 +513,13 @@ void xb_backend_close(struct xb_backend *be)
     }
     xs_close(be->xs);
     xc_close(be->xc);
+    close(be->poll_fd);
     free(be);
 }
 
 int xb_backend_fd(struct xb_backend *be)
 {
-    return xs_fileno(be->xs);
+    return be->poll_fd;
 }
 
 int xb_backend_run(struct xb_backend *be)

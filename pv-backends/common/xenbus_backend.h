@@ -73,8 +73,9 @@ struct xb_backend_ops {
 int xb_backend_open(const struct xb_backend_ops *ops, struct xb_backend **out);
 void xb_backend_close(struct xb_backend *be);   /* disconnects and removes every device */
 
-/* Poll it for POLLIN. It changes when xb_backend_run() had to reconnect to
- * a restarted xenstored: take it again after every run. */
+/* Poll it for POLLIN (an epoll fd, readable while xenstored has sent
+ * something). It stays the same for the backend's life: a reconnect to a
+ * restarted xenstored happens behind it, so the driver registers it once. */
 int xb_backend_fd(struct xb_backend *be);
 /* Handles every queued watch event. When xenstored went away, connects
  * again (waiting up to 5 s for its restart) with the devices untouched.

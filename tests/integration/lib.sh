@@ -72,15 +72,42 @@ lines_after() {
     awk -v m="$2" -v p="$3" '$0 ~ m { n = 0 } $0 ~ p { n++ } END { print n + 0 }' "$1" 2>/dev/null
 }
 
-# wait_lines_after LOG MARK PATTERN N [TIMEOUT_S]
-wait_lines_after() {
-    local deadline=$((SECONDS + ${5:-20})) n=0
+# wait_at_least N TIMEOUT_S WHAT COUNT_CMD...: polls COUNT_CMD (which
+# prints a number) until it reaches N; else fails naming WHAT.
+wait_at_least() {
+    local want=$1 deadline=$((SECONDS + $2)) what=$3 n=0
+    shift 3
     while [ $SECONDS -le $deadline ]; do
-        n=$(lines_after "$1" "$2" "$3")
-        [ "$n" -ge "$4" ] && return 0
+        n=$("$@")
+        [ "$n" -ge "$want" ] && return 0
         sleep 0.05
     done
-    fail "$1: $n of $4 lines /$3/ after the last /$2/"
+    fail "$what: $n of $want"
+}
+
+# wait_lines_after LOG MARK PATTERN N [TIMEOUT_S]
+wait_lines_after() {
+    wait_at_least "$4" "${5:-20}" "$1: lines /$3/ after the last /$2/" lines_after "$1" "$2" "$3"
+}
+
+# service_pid NAME: the pid this run's hypervisor daemon last started the
+# Dom0 service NAME with, from its log in our run directory (never a
+# search of the whole host: other runs have their own services).
+service_pid() {
+    sed -n "s/.*service $1 started, pid \([0-9]*\).*/\1/p" "$XENOLITH_RUNDIR/log/xenolith.log" | tail -1
+}
+
+# wait_service_replaced NAME OLD_PID: the daemon saw OLD_PID die and
+# started NAME again, and the new process is alive; prints its pid.
+wait_service_replaced() {
+    local deadline=$((SECONDS + 15)) new
+    while :; do
+        new=$(service_pid "$1")
+        [ -n "$new" ] && [ "$new" != "$2" ] && kill -0 "$new" 2>/dev/null && break
+        [ $SECONDS -le $deadline ] || { fail "$1 (pid $2) was not restarted"; return 1; }
+        sleep 0.02
+    done
+    echo "$new"
 }
 
 # io_resumed LOG: app=counter with a disk and a vif (apps/counter_load.h)

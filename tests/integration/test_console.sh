@@ -12,10 +12,7 @@ xcd_sock() { echo "$XENOLITH_RUNDIR/xenconsoled.sock"; }
 xcd_log() { echo "$XENOLITH_RUNDIR/log/xenconsoled.log"; }
 
 # The running xenconsoled's pid, as the daemon last started it.
-xcd_pid() {
-    sed -n 's/.*service xenconsoled started, pid \([0-9]*\).*/\1/p' \
-        "$XENOLITH_RUNDIR/log/xenolith.log" | tail -1
-}
+xcd_pid() { service_pid xenconsoled; }
 
 # xenconsoled's log shows no sanitizer report (BUILD=build-asan runs).
 xcd_clean() {
