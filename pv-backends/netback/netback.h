@@ -105,6 +105,9 @@ void nb_loop_del(int fd);
 /* vif.c: the xenbus hooks. */
 extern const struct xb_backend_ops nb_vif_ops;
 void nb_publish_stats(struct xb_device *dev, void *arg);
+/* A frontend broke queue q's ring (why: what it did): stops every queue
+ * of its vif, counts a ring error, logs, writes <backend>/error and moves
+ * the device to Closing. Other vifs are untouched. Idempotent. */
 void nb_queue_broken(struct nb_queue *q, const char *why);
 
 /* tx.c: serves a queue's tx ring (and its backlog) until idle. */

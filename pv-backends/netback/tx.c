@@ -6,15 +6,19 @@
  * mapping into one private frame, answer every slot, then hand the frame
  * to the switch. Malformed packets are answered NETIF_RSP_ERROR, counted
  * per reason, and the first few are logged; the queue keeps serving.
+ * A fatal one (txparse.h: a chain past 20 data slots, or a packet still
+ * open at req_prod) is answered nothing and stops the vif (vif.c
+ * nb_queue_broken: <backend>/error, state Closing); other vifs go on.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "libxc/trace.h"
 #include "netback.h"
 
 #define RING_MASK   (NETIF_RING_SIZE - 1)
-#define PARSE_SLOTS (1 + NETIF_MAX_EXTRAS + NETIF_MAX_SLOTS)
+#define PARSE_SLOTS NB_TX_PARSE_SLOTS
 #define LOG_ERRORS  20     /* malformed packets logged per vif; the rest only counted */
 
 static void tx_answer(struct nb_queue *q, uint16_t id, int16_t status)
@@ -82,14 +86,25 @@ static void prefetch_tx(struct nb_queue *q, RING_IDX rp)
         gm_prefetch(&q->vif->txmap, refs, n);
 }
 
+/* A packet that ends the queue: says which, where, and why. */
+static void tx_fatal(struct nb_queue *q, const struct nb_tx_packet *pkt, int err)
+{
+    char why[160];
+    if (err == NB_TX_FATAL_CHAIN)
+        snprintf(why, sizeof(why), "tx request %u: fragment chain longer than %u slots",
+                 q->tx_req_cons, NB_TX_FATAL_SLOTS);
+    else
+        snprintf(why, sizeof(why), "tx request %u: packet still open at req_prod after %u slots",
+                 q->tx_req_cons, pkt->nslots);
+    nb_queue_broken(q, why);
+}
+
 /* Up to NB_TX_BATCH packets. Returns how many, or -1 when the ring is
- * broken; *seen is the req_prod read, *stalled a chain waits for slots. */
-static int tx_turn(struct nb_queue *q, RING_IDX *seen, bool *stalled)
+ * broken. */
+static int tx_turn(struct nb_queue *q)
 {
     struct nb_vif *vif = q->vif;
     RING_IDX rp = __atomic_load_n(&q->tx->req_prod, __ATOMIC_ACQUIRE);
-    *seen = rp;
-    *stalled = false;
     if (rp - q->tx_rsp_prod_pvt > NETIF_RING_SIZE) {
         nb_queue_broken(q, "tx req_prod is more than a ring ahead of our answers");
         return -1;
@@ -111,9 +126,9 @@ static int tx_turn(struct nb_queue *q, RING_IDX *seen, bool *stalled)
                  XL_TRACE_OP_NET_TX);
         struct nb_tx_packet pkt;
         int rc = nb_tx_parse(slots, avail, vif->max_frame, &pkt);
-        if (rc == NB_TX_INCOMPLETE) {
-            *stalled = true;
-            break;
+        if (rc >= NB_TX_FATAL) {
+            tx_fatal(q, &pkt, rc);
+            return -1;
         }
         if (rc == NB_TX_OK) {
             /* The "host I/O" of a transmit: copying it out of the granted pages. */
@@ -146,9 +161,7 @@ void nb_queue_run(struct nb_queue *q)
         return;
     nb_rx_drain(q);
     for (;;) {
-        RING_IDX seen;
-        bool stalled;
-        int n = tx_turn(q, &seen, &stalled);
+        int n = tx_turn(q);
         if (n < 0)
             return;
         if (n == (int)NB_TX_BATCH) {
@@ -157,10 +170,9 @@ void nb_queue_run(struct nb_queue *q)
         }
         /* Final check (ring.h): ask for a kick past what we have seen,
          * then look again, so a request posted meanwhile is not missed. */
-        RING_IDX wait_past = stalled ? seen : q->tx_req_cons;
-        q->tx->req_event = wait_past + 1;
+        q->tx->req_event = q->tx_req_cons + 1;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&q->tx->req_prod, __ATOMIC_ACQUIRE) == wait_past)
+        if (__atomic_load_n(&q->tx->req_prod, __ATOMIC_ACQUIRE) == q->tx_req_cons)
             break;
     }
 }

@@ -14,22 +14,24 @@ static const char *const err_names[NB_TXE_COUNT] = {
 
 const char *nb_tx_err_name(int err)
 {
-    if (err == NB_TX_INCOMPLETE)
-        return "incomplete";
+    if (err == NB_TX_FATAL_CHAIN)
+        return "fatal-chain";
+    if (err == NB_TX_FATAL_OPEN)
+        return "fatal-open";
     return err >= 0 && err < NB_TXE_COUNT ? err_names[err] : "unknown";
 }
 
 /* Walks the extra-info slots after the first request. Returns the slot
- * index after them, or -1 with *err set; *incomplete when they run past avail. */
+ * index after them, or -1 with *err set; *open when they run past avail. */
 static int skip_extras(const struct netif_tx_request *slots, unsigned avail, int *err,
-                       int *incomplete)
+                       int *open)
 {
     unsigned i = 1;
     if (!(slots[0].flags & NETTXF_extra_info))
         return 1;
     for (;;) {
         if (i >= avail) {
-            *incomplete = 1;
+            *open = 1;
             return -1;
         }
         struct netif_extra_info x;
@@ -45,48 +47,38 @@ static int skip_extras(const struct netif_tx_request *slots, unsigned avail, int
     }
 }
 
-int nb_tx_parse(const struct netif_tx_request *slots, unsigned avail, unsigned max_frame,
-                struct nb_tx_packet *pkt)
+/* Follows more_data from the first request to the chain's end, keeping
+ * the first 18 data slots as fragments. 0, NB_TX_FATAL_CHAIN before a
+ * 21st data slot is read, or NB_TX_FATAL_OPEN when the chain runs past
+ * avail. pkt->nslots is the slots read either way. */
+static int walk_chain(const struct netif_tx_request *slots, unsigned avail, unsigned first_frag,
+                      struct nb_tx_packet *pkt)
 {
-    memset(pkt, 0, offsetof(struct nb_tx_packet, frag));
-    if (avail == 0)
-        return NB_TX_INCOMPLETE;
-    int err = NB_TX_OK, incomplete = 0;
-    int first_data = skip_extras(slots, avail, &err, &incomplete);
-    if (incomplete)
-        return NB_TX_INCOMPLETE;
-    pkt->nextras = (unsigned)first_data - 1;
-    if (err) {
-        pkt->nslots = (unsigned)first_data;
-        return err;
-    }
-
-    /* The data slots: slot 0, then each fragment after the extras. */
-    unsigned i = (unsigned)first_data;
+    unsigned i = first_frag;
     uint16_t more = slots[0].flags & NETTXF_more_data;
     pkt->frag[0] = (struct nb_tx_frag){slots[0].gref, slots[0].offset, 0};
     pkt->nfrags = 1;
     while (more) {
-        if (pkt->nfrags >= NETIF_MAX_SLOTS) {
-            pkt->nslots = i;
-            return NB_TXE_CHAIN;
-        }
-        if (i >= avail) {
-            /* A ring full of one unfinished chain can never finish. */
-            if (avail >= NETIF_RING_SIZE) {
-                pkt->nslots = i;
-                return NB_TXE_CHAIN;
-            }
-            return NB_TX_INCOMPLETE;
-        }
+        pkt->nslots = i;
+        /* Decided on the count alone, so the verdict does not depend on
+         * how much of the ring the caller showed us. */
+        if (pkt->nfrags >= NB_TX_FATAL_SLOTS)
+            return NB_TX_FATAL_CHAIN;
+        if (i >= avail)
+            return NB_TX_FATAL_OPEN;
         const struct netif_tx_request *r = &slots[i++];
-        pkt->frag[pkt->nfrags++] = (struct nb_tx_frag){r->gref, r->offset, r->size};
+        if (pkt->nfrags < NB_TX_MAX_SLOTS)
+            pkt->frag[pkt->nfrags] = (struct nb_tx_frag){r->gref, r->offset, r->size};
+        pkt->nfrags++;
         more = r->flags & NETTXF_more_data;
     }
     pkt->nslots = i;
-    pkt->len = slots[0].size;
-    pkt->flags = slots[0].flags;
+    return 0;
+}
 
+/* The checks of an ended chain of at most 18 data slots. */
+static int check_frame(struct nb_tx_packet *pkt, unsigned max_frame)
+{
     if (pkt->len > max_frame || pkt->len > XEN_NETIF_MAX_TX_SIZE)
         return NB_TXE_OVERSIZE;
     if (pkt->len < ETH_MIN_FRAME)
@@ -101,4 +93,33 @@ int nb_tx_parse(const struct netif_tx_request *slots, unsigned avail, unsigned m
         if ((unsigned)pkt->frag[f].offset + pkt->frag[f].size > NETIF_PAGE_SIZE)
             return NB_TXE_PAGE;
     return NB_TX_OK;
+}
+
+int nb_tx_parse(const struct netif_tx_request *slots, unsigned avail, unsigned max_frame,
+                struct nb_tx_packet *pkt)
+{
+    memset(pkt, 0, offsetof(struct nb_tx_packet, frag));
+    if (avail == 0)
+        return NB_TX_FATAL_OPEN;
+    int err = NB_TX_OK, open = 0;
+    int first_frag = skip_extras(slots, avail, &err, &open);
+    if (open) {
+        pkt->nslots = avail;
+        return NB_TX_FATAL_OPEN;
+    }
+    pkt->nextras = (unsigned)first_frag - 1;
+    if (err) {
+        pkt->nslots = (unsigned)first_frag;
+        return err;
+    }
+    int rc = walk_chain(slots, avail, (unsigned)first_frag, pkt);
+    if (rc)
+        return rc;
+    pkt->len = slots[0].size;
+    pkt->flags = slots[0].flags;
+    /* 19 or 20 data slots: one packet, dropped whole, so its tail is not
+     * taken for the start of the next one. */
+    if (pkt->nfrags > NB_TX_MAX_SLOTS)
+        return NB_TXE_CHAIN;
+    return check_frame(pkt, max_frame);
 }

@@ -279,13 +279,22 @@ void nb_queue_broken(struct nb_queue *q, const char *why)
     struct nb_vif *vif = q->vif;
     if (q->broken)
         return;
-    q->broken = true;
     vif->st.ring_errors++;
     nb_log("%s: queue %u: %s; this vif stops (others are served)", vif->name, q->index, why);
-    /* The queue stops (its eventfd leaves the loop); the device stays
-     * until the toolstack or the guest takes it down. */
-    nb_loop_del(q->port.fd);
+    /* Every queue of the vif stops (its eventfd leaves the loop), as
+     * Linux disables the whole vif: a frontend that broke one ring is not
+     * trusted with the others. The device stays, Closing, until the
+     * guest or the toolstack takes it down. */
+    for (unsigned i = 0; i < vif->nqueues; i++) {
+        struct nb_queue *each = &vif->q[i];
+        if (each->broken)
+            continue;
+        each->broken = true;
+        if (each->bound)
+            nb_loop_del(each->port.fd);
+    }
     xb_write_be(vif->dev, "error", "queue %u: %s", q->index, why);
+    xb_set_state(vif->dev, XenbusStateClosing);
 }
 
 /* <backend>/stats: one line, rewritten when it changes (the loop's 1 s

@@ -9,17 +9,21 @@
  * read past `avail`.
  *
  * Invariants (abort() = a finding):
- *   - the result is NB_TX_OK, NB_TX_INCOMPLETE or an error below
- *     NB_TXE_COUNT with a name;
- *   - an error consumes 1..avail slots (a chain that never ends is
- *     dropped piece by piece, never stuck);
+ *   - the result is NB_TX_OK, an error below NB_TXE_COUNT, or
+ *     NB_TX_FATAL_CHAIN / NB_TX_FATAL_OPEN, each with a name;
+ *   - an error consumes 1..avail slots; NB_TXE_CHAIN exactly the whole
+ *     chain: 19 or 20 data slots, the last without more_data;
  *   - OK: 1..avail slots, nfrags 1..NETIF_MAX_SLOTS, nslots =
  *     nfrags + nextras, len within 14..max_frame, every fragment inside
  *     its page, fragment sizes adding up to len exactly;
  *   - the verdict depends only on the slots it consumed: parsing again
- *     with avail = nslots gives the same packet;
- *   - INCOMPLETE only when the packet is not all there: with avail
- *     slots, never past a full ring's worth of them.
+ *     with avail = nslots gives the same packet (or the same error);
+ *   - the verdict needs no more than NB_TX_PARSE_SLOTS slots: parsing
+ *     the first min(avail, NB_TX_PARSE_SLOTS) gives the same one, so
+ *     FATAL_OPEN only when avail is below it (the packet really is open
+ *     at req_prod, never cut by netback's window);
+ *   - FATAL_CHAIN exactly when 20 data slots are read and the 20th still
+ *     has more_data.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +51,73 @@ static void check_ok(const struct nb_tx_packet *p, unsigned avail, unsigned max_
         abort();
 }
 
+/* Data slots of the chain at slots[0], counted by a naive walk: the
+ * extras skipped by their MORE flags, then more_data followed; *ended
+ * whether it ends within avail. 21 when the 20th still has more_data. */
+static unsigned count_data(const struct netif_tx_request *s, unsigned avail, int *ended)
+{
+    unsigned i = 1, data = 1;
+    *ended = 0;
+    if (avail == 0)
+        return 0;
+    if (s[0].flags & NETTXF_extra_info) {
+        struct netif_extra_info x;
+        do {
+            if (i >= avail)
+                return data;
+            memcpy(&x, &s[i++], sizeof(x));
+        } while (x.flags & XEN_NETIF_EXTRA_FLAG_MORE);
+    }
+    uint16_t more = s[0].flags & NETTXF_more_data;
+    while (more) {
+        if (data == NB_TX_FATAL_SLOTS)
+            return data + 1;
+        if (i >= avail)
+            return data;
+        more = s[i++].flags & NETTXF_more_data;
+        data++;
+    }
+    *ended = !more;
+    return data;
+}
+
+static void check_error(const struct netif_tx_request *slots, unsigned avail, unsigned max_frame,
+                        int rc, const struct nb_tx_packet *pkt)
+{
+    if (rc <= NB_TX_OK || rc >= NB_TXE_COUNT || !nb_tx_err_name(rc))
+        abort();
+    if (pkt->nslots < 1 || pkt->nslots > avail)
+        abort();
+    struct nb_tx_packet again;
+    if (nb_tx_parse(slots, pkt->nslots, max_frame, &again) != rc || again.nslots != pkt->nslots)
+        abort();
+    if (rc == NB_TXE_CHAIN) {
+        int ended;
+        unsigned data = count_data(slots, avail, &ended);
+        if (!ended || data < 19 || data > 20 || pkt->nfrags != data ||
+            pkt->nslots != data + pkt->nextras ||
+            (slots[pkt->nslots - 1].flags & NETTXF_more_data))
+            abort();
+    }
+}
+
+static void check_fatal(const struct netif_tx_request *slots, unsigned avail, int rc)
+{
+    if (strncmp(nb_tx_err_name(rc), "fatal-", 6) != 0)
+        abort();
+    if (rc == NB_TX_FATAL_OPEN && avail >= NB_TX_PARSE_SLOTS)
+        abort();
+    /* A chain stopped at 20 data slots is fatal whatever else it holds;
+     * any other fatal one must be open at avail. Extras checked before
+     * the chain may refuse it first (NB_TXE_EXTRA), never the other way. */
+    int ended;
+    unsigned data = count_data(slots, avail, &ended);
+    if (rc == NB_TX_FATAL_CHAIN && data <= NB_TX_FATAL_SLOTS)
+        abort();
+    if (rc == NB_TX_FATAL_OPEN && (ended || data > NB_TX_FATAL_SLOTS))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -60,6 +131,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct nb_tx_packet pkt;
     memset(&pkt, 0x5a, sizeof(pkt));
     int rc = nb_tx_parse(slots, avail, max_frame, &pkt);
+    struct nb_tx_packet windowed;
+    unsigned window = avail < NB_TX_PARSE_SLOTS ? avail : NB_TX_PARSE_SLOTS;
+    if (nb_tx_parse(slots, window, max_frame, &windowed) != rc)
+        abort();
     if (rc == NB_TX_OK) {
         check_ok(&pkt, avail, max_frame);
         struct nb_tx_packet again;
@@ -67,14 +142,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             again.len != pkt.len || again.nfrags != pkt.nfrags ||
             memcmp(again.frag, pkt.frag, pkt.nfrags * sizeof(pkt.frag[0])) != 0)
             abort();
-    } else if (rc == NB_TX_INCOMPLETE) {
-        if (avail > NETIF_MAX_SLOTS + NETIF_MAX_EXTRAS + 1)
-            abort();
+    } else if (rc >= NB_TX_FATAL) {
+        check_fatal(slots, avail, rc);
     } else {
-        if (rc <= NB_TX_OK || rc >= NB_TXE_COUNT || !nb_tx_err_name(rc))
-            abort();
-        if (pkt.nslots < 1 || pkt.nslots > avail)
-            abort();
+        check_error(slots, avail, max_frame, rc, &pkt);
     }
     free(slots);
     return 0;
