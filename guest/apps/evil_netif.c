@@ -17,8 +17,8 @@
  * slots, which Linux's netback takes for a malicious frontend: netback
  * must answer none of it, stop this vif alone, say so (<backend>/error,
  * ring_errors=1) and move it to Closing. That ends the vif, so it comes
- * last (netfront cannot reconnect it; an impossible tx req_prod, which
- * takes the same path, is no longer attacked here for that reason).
+ * last (netfront cannot reconnect it). With netif_fatal=req_prod the last
+ * attack is an impossible tx req_prod instead, which takes the same path.
  *
  * Needs a vif (vif = [ ... ]); without one the family is skipped, not passed.
  */
@@ -389,6 +389,24 @@ static void chain_of_21(void)
                 "a chain of 21 slots: the error node says why");
 }
 
+/* Last instead of the chain of 21, with netif_fatal=req_prod: a tx
+ * req_prod more than a ring ahead of netback's answers. Linux's netback
+ * takes it for a malicious frontend too ("Impossible number of requests"):
+ * nothing answered, this vif alone stopped, Closing with the reason. */
+static void impossible_req_prod(void)
+{
+    uint64_t a0 = answered();
+    netfront_corrupt_tx_prod(n.nf, NETIF_RING_SIZE + 1);
+    char err[128] = "", line[800] = "";
+    bool stopped = vif_stopped(err, sizeof(err), line, sizeof(line));
+    netfront_poll(n.nf);
+    evil_expect(stopped ? (long)(answered() - a0) : -1, 0,
+                "a tx req_prod a ring ahead: nothing answered, ring_errors=1, state Closing, "
+                "error node \"%s\"", err);
+    evil_expect(strstr(err, "tx req_prod is more than a ring ahead") != NULL, 1,
+                "a tx req_prod a ring ahead: the error node says why");
+}
+
 static int vif_setup(void)
 {
     uint32_t ids[4];
@@ -430,5 +448,11 @@ void evil_netif(void)
     flood();
     good_frame("a good frame still goes out after the flood");
     backend_counted();
-    chain_of_21();
+    /* One fatal attack a run: it ends the vif, and netfront has one. */
+    char fatal[16] = "chain";
+    cmdline_get("netif_fatal", fatal, sizeof(fatal));
+    if (strcmp(fatal, "req_prod") == 0)
+        impossible_req_prod();
+    else
+        chain_of_21();
 }

@@ -102,6 +102,29 @@ test_net_hostile_frontend_leaves_netback_serving_others() {
     for d in ne1 ns1 np3 nbr2 nbs2; do "$XL" destroy "$d" 2>/dev/null || true; done
 }
 
+# The other fatal ending: a tx req_prod more than a ring ahead stops that
+# vif alone, with the reason; the same netback serves the next guest.
+test_net_impossible_tx_req_prod_stops_only_that_vif() {
+    net_env
+    local pid id
+    pid=$(pgrep -f "netback --log-file $XENOLITH_RUNDIR/" | head -1)
+    net_guest ns3 00:16:3e:00:04:12 10.0.4.12 xenbr0 "app=netserve"
+    net_guest ne3 00:16:3e:00:04:19 10.0.4.19 xenbr0 "app=evil only=netif netif_fatal=req_prod"
+    id=$(net_domid ne3)
+    wait_console ne3 "^evil: [0-9]+ attacks" 90
+    grep -qE "^evil: [0-9]+ attacks, [0-9]+ passed, 0 failed, 0 families skipped" "$(console_log ne3)" ||
+        { fail "netif attacks: $(grep -E '^(FAIL|evil: )' "$(console_log ne3)")"; return 1; }
+    grep -q "^PASS evil/netif: a tx req_prod a ring ahead: the error node says why" "$(console_log ne3)" ||
+        { fail "the req_prod attack did not run"; return 1; }
+    grep -q "d$id.0: queue 0: tx req_prod is more than a ring ahead" "$(netback_log)" ||
+        { fail "netback did not log the broken ring"; return 1; }
+    net_guest np4 00:16:3e:00:04:11 10.0.4.11 xenbr0 "app=netping ping=10.0.4.12 count=10 linger_s=0"
+    wait_console np4 "^netping: 10/10 replies from 10.0.4.12" 60
+    [ "$(pgrep -f "netback --log-file $XENOLITH_RUNDIR/" | head -1)" = "$pid" ] ||
+        { fail "netback restarted"; return 1; }
+    for d in ne3 ns3 np4; do "$XL" destroy "$d" 2>/dev/null || true; done
+}
+
 test_net_netback_killed_and_restarted_pings_resume() {
     net_guest nk1 00:16:3e:00:05:01 10.0.5.1 xenbr0 "app=netserve"
     net_guest nk2 00:16:3e:00:05:02 10.0.5.2 xenbr0 "app=netping ping=10.0.5.1 count=1500 interval_ms=10 linger_s=0"
