@@ -364,6 +364,19 @@ static bool vif_stopped(char *err, unsigned errlen, char *line, unsigned linelen
     return false;
 }
 
+/* After a fatal attack (answers counted from a0 on): nothing answered,
+ * ring_errors=1, state Closing, and the error node saying `reason`. */
+static void expect_vif_stopped(uint64_t a0, const char *what, const char *reason)
+{
+    char err[128] = "", line[800] = "";
+    bool stopped = vif_stopped(err, sizeof(err), line, sizeof(line));
+    netfront_poll(n.nf);
+    evil_expect(stopped ? (long)(answered() - a0) : -1, 0,
+                "%s: nothing answered, ring_errors=1, state Closing, error node \"%s\"", what,
+                err);
+    evil_expect(strstr(err, reason) != NULL, 1, "%s: the error node says why", what);
+}
+
 /* Last: a chain of 21 data slots, the last one ending it. Linux's netback
  * disconnects a frontend past 20 (fatal_skb_slots); so does ours, and it
  * answers none of the slots. */
@@ -379,14 +392,7 @@ static void chain_of_21(void)
         evil_expect(-1, 0, "a chain of 21 slots: the ring had no room for it");
         return;
     }
-    char err[128] = "", line[800] = "";
-    bool stopped = vif_stopped(err, sizeof(err), line, sizeof(line));
-    netfront_poll(n.nf);
-    evil_expect(stopped ? (long)(answered() - a0) : -1, 0,
-                "a chain of 21 slots: no slot answered, ring_errors=1, state Closing, "
-                "error node \"%s\"", err);
-    evil_expect(strstr(err, "chain longer than 20 slots") != NULL, 1,
-                "a chain of 21 slots: the error node says why");
+    expect_vif_stopped(a0, "a chain of 21 slots", "chain longer than 20 slots");
 }
 
 /* Last instead of the chain of 21, with netif_fatal=req_prod: a tx
@@ -397,14 +403,7 @@ static void impossible_req_prod(void)
 {
     uint64_t a0 = answered();
     netfront_corrupt_tx_prod(n.nf, NETIF_RING_SIZE + 1);
-    char err[128] = "", line[800] = "";
-    bool stopped = vif_stopped(err, sizeof(err), line, sizeof(line));
-    netfront_poll(n.nf);
-    evil_expect(stopped ? (long)(answered() - a0) : -1, 0,
-                "a tx req_prod a ring ahead: nothing answered, ring_errors=1, state Closing, "
-                "error node \"%s\"", err);
-    evil_expect(strstr(err, "tx req_prod is more than a ring ahead") != NULL, 1,
-                "a tx req_prod a ring ahead: the error node says why");
+    expect_vif_stopped(a0, "a tx req_prod a ring ahead", "tx req_prod is more than a ring ahead");
 }
 
 static int vif_setup(void)
