@@ -132,7 +132,12 @@ test_hostile_guest_changes_nothing_it_does_not_own() {
     sec_disk_guest sec-ro "$ro_img" ro "app=blktest blktest_mode=ro seed=99 host_gen=4 blk_ignore_ro=1" 32
     "$XL" create "$(guest_cfg sec-ping "app=netping ping=10.0.7.2 count=200 interval_ms=20 linger_s=0" \
         "vif = [ 'mac=00:16:3e:00:07:01,bridge=xenbr0,ip=10.0.7.1' ]" 'memory = 32')" >/dev/null
-    owners=$(sec_owners sec-serve sec-blk sec-ro sec-ping)
+    "$XL" create "$(guest_cfg sec-nbr "app=netbench mode=recv" \
+        "vif = [ 'mac=00:16:3e:00:07:03,bridge=xenbr0,ip=10.0.7.3' ]" 'memory = 32')" >/dev/null
+    wait_console sec-nbr "^netbench: ready to receive" 30
+    "$XL" create "$(guest_cfg sec-nbs "app=netbench mode=send peer=10.0.7.3 frame=1000 secs=5" \
+        "vif = [ 'mac=00:16:3e:00:07:04,bridge=xenbr0,ip=10.0.7.4' ]" 'memory = 32')" >/dev/null
+    owners=$(sec_owners sec-serve sec-blk sec-ro sec-ping sec-nbr sec-nbs)
     wait_console sec-evil "^evil: [0-9]+ attacks" 150
     summary=$(grep -E '^evil: [0-9]+ attacks' "$(console_log sec-evil)")
     echo "$summary"
@@ -164,6 +169,15 @@ test_hostile_guest_changes_nothing_it_does_not_own() {
     wait_console sec-ro 'blktest: done: [0-9]+ passed, 0 failed' 60
     grep -q 'blktest: PASS ro-unchanged' "$(console_log sec-ro)" || fail "the read-only guest's data changed"
     wait_console sec-ping "^netping: 200/200 replies from 10.0.7.2" 60
+    # The stream beside the attacks: every datagram that arrived carried
+    # the payload it was sent with (bad 0), and most of them arrived.
+    wait_console sec-nbs "^netbench: sent [0-9]+ datagrams" 60
+    wait_console sec-nbr "^netbench: received [0-9]+ datagrams of 1000-byte frames, bad 0," 60
+    local got sent
+    got=$(sed -n 's/^netbench: received \([0-9]*\) datagrams.*/\1/p' "$(console_log sec-nbr)")
+    sent=$(sed -n 's/^netbench: sent \([0-9]*\) datagrams.*/\1/p' "$(console_log sec-nbs)")
+    echo "netbench beside evil: received $got of $sent"
+    [ "$got" -gt 1000 ] && [ $((got * 2)) -ge "$sent" ] || fail "the stream lost too much: $got of $sent"
     grep -q "d$eid.0: queue 0: tx request [0-9]*: fragment chain longer than 20 slots" "$XENOLITH_RUNDIR/log/netback.log" ||
         fail "netback did not log the evil guest's 21-slot tx chain"
     grep -q "d$eid vbd 51712.*ring broken" "$XENOLITH_RUNDIR/log/blkback.log" ||
@@ -189,7 +203,9 @@ test_hostile_guest_changes_nothing_it_does_not_own() {
     diff <(echo "$before_imgs") <(sec_images) >&2 || fail "an image other than the evil guest's changed"
     [ ! -e /tmp/evil ] || fail "an attack created /tmp/evil"
     local d
-    for d in sec-evil sec-blk sec-ro sec-ping sec-serve; do "$XL" destroy "$d" 2>/dev/null || true; done
+    for d in sec-evil sec-blk sec-ro sec-ping sec-serve sec-nbr sec-nbs; do
+        "$XL" destroy "$d" 2>/dev/null || true
+    done
 
     # Fresh guests still get correct service from everything attacked.
     local app cfg
