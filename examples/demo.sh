@@ -62,7 +62,10 @@ wait_for "$(log_of demo)" "type help"
 "$XL" network-list demo
 
 step "xl console demo   (typed: info; ping 10.0.0.2 3; read 0)"
-printf 'info\nping 10.0.0.2 3\nread 0\n' | "$XL" console demo | head -24
+# The whole session first: head closing the pipe early would kill xl
+# console with SIGPIPE, and the demo with it (pipefail).
+session=$(printf 'info\nping 10.0.0.2 3\nread 0\n' | "$XL" console demo)
+head -24 <<<"$session"
 
 if [ -n "$tap" ]; then
     step "the host pings the guest through netback's TAP device $tap"
@@ -73,6 +76,25 @@ if [ -n "$tap" ]; then
 else
     echo "(the host-to-guest ping needs root, /dev/net/tun, ip and ping: skipped)"
 fi
+
+step "xl save + xl restore a counting guest with its own disk and a vif (ping 10.0.0.2)"
+truncate -s 16M "$DEMO/counter.img"
+"$XL" create demo.cfg 'name="counter"' 'memory=32' 'cmdline="app=counter ping=10.0.0.2"' \
+    "disk=['vdev=xvda,access=rw,target=$DEMO/counter.img']" \
+    "vif=['mac=00:16:3e:00:00:03,bridge=$bridge,ip=10.0.0.3/24']"
+wait_for "$(log_of counter)" "^counter: net 10 replies"
+wait_for "$(log_of counter)" "^counter: disk round 10 verified"
+"$XL" save counter "$DEMO/counter.sav"
+"$XL" restore "$DEMO/counter.sav"
+wait_for "$(log_of counter)" "^counter: resumed"
+# Two more disk rounds and ten more replies after the resume.
+for _ in $(seq 1 500); do
+    sed -n '/^counter: resumed/,$p' "$(log_of counter)" | grep -q "^counter: net .* replies" &&
+        [ "$(sed -n '/^counter: resumed/,$p' "$(log_of counter)" | grep -c "^counter: disk round")" -ge 2 ] && break
+    sleep 0.02
+done
+grep -E "^(counter|blkfront|netfront)" "$(log_of counter)" | tail -8
+"$XL" destroy counter
 
 step "xl trace: one second of a guest reading its disk, cut into stages"
 "$XL" create demo.cfg 'name="traced"' 'cmdline="app=blkbench bench_mode=randread bench_bs=4096 bench_qd=2 bench_s=5"' \
