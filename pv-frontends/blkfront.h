@@ -27,6 +27,13 @@
  *
  * Threads: one thread at a time per device (the apps' loop), not from
  * interrupt context. The event handler only sets a flag.
+ *
+ * Save, restore, migration: after a resume in a new domain a suspend hook
+ * (kernel/suspend.h) reconnects every open device to the backend the
+ * toolstack made for it and sends again every request in flight, so a
+ * blk_io in flight across a save completes as usual (the hook runs with no
+ * other thread in between: no user sees a device half reset). A backend
+ * that offers less than the requests in flight use fails them, -ENODEV.
  */
 #ifndef PV_BLKFRONT_H
 #define PV_BLKFRONT_H
@@ -100,7 +107,7 @@ int blk_discard(struct blk_dev *d, uint64_t sector, uint64_t nr_sectors);
 /* Submits io and polls until it finishes. */
 int blk_run(struct blk_dev *d, struct blk_io *io);
 
-/* For hostile-frontend tests (app=blk-evil): the queue's raw ring, and a
+/* For hostile-frontend tests (app=evil's blkif family): the queue's raw ring, and a
  * kick that publishes its req_prod_pvt (whatever it is) and notifies. */
 blkif_front_ring_t *blk_raw_ring(struct blk_dev *d, unsigned queue);
 void blk_raw_kick(struct blk_dev *d, unsigned queue);

@@ -18,6 +18,11 @@
  * handler only raises a flag. The caller polls (netfront_poll) and sleeps
  * in netfront_wait, from one thread. Received frames go to the rx
  * callback, which may send.
+ *
+ * Save, restore, migration: after a resume in a new domain a suspend hook
+ * (kernel/suspend.h) reconnects the vif to the backend the toolstack made
+ * for it (same MAC): frames that were on the tx ring are dropped, as on a
+ * link that went down for a moment, and every rx buffer is posted again.
  */
 #ifndef PV_NETFRONT_H
 #define PV_NETFRONT_H
