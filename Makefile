@@ -241,7 +241,7 @@ FUZZ_LIBS_hypercall   := lib/libhv.a lib/libdom0.a lib/libxenolith-xenstore.a
 FUZZ_LIBS_control     := lib/libhv.a lib/libdom0.a lib/libxenolith-xenstore.a
 FUZZ_LIBS_netif       := lib/libnetback.a
 FUZZ_LIBS_blkif       := lib/libblkback.a
-FUZZ_LIBS_save_image  := lib/libdom0.a
+FUZZ_LIBS_save_image  := lib/libdom0.a lib/libxenolith-xenstore.a
 fuzz-bins:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-gnu-variable-sized-type-not-at-end" \
 		$(FUZZ_BINS)

@@ -114,8 +114,6 @@ int gnttab_dom0_map(const struct xlctl_gnttab_map *in, uint32_t owner,
         }
         maps[h] = (struct map){.owner = owner, .ref = in->refs[i], .domid = (uint16_t)d->domid,
                                .readonly = ro, .offset = s->offset, .next_free = NO_HANDLE};
-        if (!ro)
-            mark_dirty(d, s->offset);
         s->handle = h;
         mapped++;
     }

@@ -48,10 +48,10 @@ int gnttab_dom0_copy(struct xlctl_gnttab_copy *io, const uint8_t *data, uint32_t
 /*
  * Xen's gnttab_mark_dirty, for live migration. Dom0's writes through its
  * mappings bypass KVM's dirty log, so while the toolstack logs d's dirty
- * pages (d->dom0_dirty allocated) a RAM page counts as dirtied when Dom0
- * maps it writable and again when it unmaps it, and every page mapped
- * writable at a fetch counts too (a persistent mapping may be written any
- * time). gnttab_dom0_dirty_fetch ORs all of that into bitmap (one bit per
+ * pages (d->dom0_dirty allocated) a page Dom0 maps writable counts as
+ * dirtied at every fetch while it stays mapped (a persistent mapping may
+ * be written any time) and once more when it is unmapped: so each write
+ * through a mapping shows in the fetch after it. gnttab_dom0_dirty_fetch ORs all of that into bitmap (one bit per
  * RAM page, as KVM's log) and starts the record anew.
  */
 void gnttab_dom0_dirty_fetch(struct domain *d, uint64_t *bitmap);

@@ -316,27 +316,31 @@ static int missing_key(const char *be, const char *key, char *err, size_t errlen
 int xs_device_read_disk(struct xs_handle *xs, uint32_t domid, uint32_t devid,
                         struct xl_disk *out, char *err, size_t errlen)
 {
-    char be[128], params[PATH_MAX], mode[8], dev[32], devtype[16], discard[8];
+    char be[128], mode[8], devtype[16], discard[8];
+    struct xl_disk raw = {0};
     snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", domid, devid);
-    if (!read_be_key(xs, be, "params", NULL, params, sizeof(params)))
+    if (!read_be_key(xs, be, "params", NULL, raw.target, sizeof(raw.target)))
         return missing_key(be, "params", err, errlen);
-    if (!read_be_key(xs, be, "dev", NULL, dev, sizeof(dev)))
+    if (!read_be_key(xs, be, "dev", NULL, raw.vdev, sizeof(raw.vdev)))
         return missing_key(be, "dev", err, errlen);
     read_be_key(xs, be, "mode", "w", mode, sizeof(mode));
     read_be_key(xs, be, "device-type", "disk", devtype, sizeof(devtype));
     read_be_key(xs, be, "discard-enable", "1", discard, sizeof(discard));
-    size_t cap = sizeof(params) + 128;
+    raw.readonly = mode[0] == 'r';
+    raw.cdrom = strcmp(devtype, "cdrom") == 0;
+    raw.discard = discard[0] != '0';
+    /* Written out and parsed back: what comes back is as checked as a
+     * config's disk (a vdev that is no device name is refused here). */
+    size_t cap = sizeof(raw.target) + 128;
     char *spec = malloc(cap);
     if (!spec)
         return -ENOMEM;
-    snprintf(spec, cap, "vdev=%s,access=%s,devtype=%s,%s,target=%s", dev,
-             mode[0] == 'r' ? "r" : "rw", devtype, discard[0] == '0' ? "no-discard" : "discard",
-             params);
-    char why[256];
-    int rc = xl_disk_parse(spec, out, why, sizeof(why)) ? -EINVAL : 0;
+    char why[256] = "spec too long";
+    int rc = xl_disk_format(&raw, spec, cap) < 0 || xl_disk_parse(spec, out, why, sizeof(why))
+                 ? -EINVAL : 0;
     free(spec);
     if (rc == 0 && out->devid != devid)
-        snprintf(why, sizeof(why), "dev '%s' is not device %u", dev, devid), rc = -EINVAL;
+        snprintf(why, sizeof(why), "dev '%s' is not device %u", raw.vdev, devid), rc = -EINVAL;
     if (rc < 0)
         snprintf(err, errlen, "%s: %s", be, why);
     return rc;

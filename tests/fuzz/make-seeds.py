@@ -253,6 +253,11 @@ def save_image():
         sr_xs(('', 'empty path')) + bytes([0x80 | 6, 4, 0]) + b'junk')
     put('save_image', 'flipped', bytes([2 | fd16]) + struct.pack('<IB', 77, 0x10) + recs)
     put('save_image', 'end-forged', bytes([3 | fd16]) + bytes(8) + b'\1' + bytes(15) + recs)
+    devices = (b'vbd 51712 vdev=xvda,access=rw,devtype=disk,discard,target=/img/a,b.img\n'
+               b'vif 0 mac=00:16:3e:00:00:01,bridge=xenbr0,ip=10.0.0.2\n')
+    put('save_image', 'devices', bytes([1 | fd16, 0x80 | 6]) + struct.pack('<H', len(devices)) + devices)
+    put('save_image', 'devices-bad', bytes([1 | fd16, 0x80 | 6]) + struct.pack('<H', 21) +
+        b'vbd 51728 vdev=xvda,\n')
     put('save_image', 'raw-image', bytes([0 | fd16]) +
         sr_image([(1, b'D' * 96), (2, struct.pack('<IIQ', 1, 0, 4096 | 1)), (4, struct.pack('<II', 4, 1) + b'namex')]))
 

@@ -1,7 +1,8 @@
 /*
  * tests/fuzz/save_image - the save image / migration stream reader
  * (dom0-tools/libxl/save_image.c: xl_sr_read_header, xl_sr_read_record,
- * xl_sr_parse_pages, xl_sr_parse_xenstore), which `xl restore` and
+ * xl_sr_parse_pages, xl_sr_parse_xenstore; save_devices.c:
+ * xl_sr_devices_parse for DEVICES bodies), which `xl restore` and
  * `xl migrate-receive` run on a file or socket anyone may hand them.
  *
  * CRCs guard every byte, so random bytes stop at the first checksum. Most
@@ -55,6 +56,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "libxl/save_devices.h"
 #include "libxl/save_image.h"
 #include "../fuzz_input.h"
 
@@ -229,6 +231,34 @@ static void check_xenstore(const struct xl_sr_record *rec, const struct written 
         abort();
 }
 
+/* A DEVICES body: refused with a reason, or every device in it as valid
+ * as a config's (restore makes them without another look). */
+static void check_devices(const struct xl_sr_record *rec)
+{
+    static struct xl_sr_devices devs;
+    char err[512] = "";
+    int rc = xl_sr_devices_parse((const char *)rec->body, rec->len, &devs, err, sizeof(err));
+    if (rc < 0) {
+        if (rc != -EINVAL || !err[0])
+            abort();
+        return;
+    }
+    if (devs.nr_disks > XL_MAX_DISKS || devs.nr_vifs > XL_MAX_VIFS)
+        abort();
+    for (unsigned i = 0; i < devs.nr_disks; i++) {
+        const struct xl_disk *d = &devs.disks[i];
+        if (!d->target[0] || xl_vdev_to_devid(d->vdev) != (int64_t)d->devid)
+            abort();
+        for (unsigned j = 0; j < i; j++)
+            if (devs.disks[j].devid == d->devid)
+                abort();
+    }
+    for (unsigned i = 0; i < devs.nr_vifs; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (devs.vifs[j].devid == devs.vifs[i].devid || (devs.vifs[i].mac[0] & 1))
+                abort();
+}
+
 static void check_pages(const struct xl_sr_record *rec, const struct written *wr, uint64_t fd_size)
 {
     char err[256] = "";
@@ -310,6 +340,8 @@ static struct outcome read_stream(int fd, const struct plan *pl, bool compare)
             check_pages(&rec, wr, pl->fd_size);
         else if (rec.type == XL_SR_XENSTORE)
             check_xenstore(&rec, wr, pl->fail_callback);
+        else if (rec.type == XL_SR_DEVICES)
+            check_devices(&rec);
         out.records++;
     }
     xl_sr_reader_free(&r);

@@ -808,6 +808,47 @@ static void a_connection_going_away_unmaps_its_grants(void **state)
     assert_int_equal(entry(e->d, 71)->flags, GTF_permit_access);
 }
 
+static bool page_dirty(const uint64_t *bitmap, uint64_t gpa)
+{
+    return bitmap[gpa / 4096 / 64] >> (gpa / 4096 % 64) & 1;
+}
+
+/* While dirty logging is on, a page Dom0 maps writable shows in every
+ * fetch while mapped and in the one after its unmap; a read-only map never
+ * does, and nothing shows with logging off. */
+static void dom0_writable_maps_count_as_dirty_while_logging(void **state)
+{
+    struct env *e = *state;
+    static struct xlctl_gnttab_map_out out;
+    static uint64_t bitmap[RAM / 4096 / 64];
+    int fd;
+    grant(e->d, 80, GTF_permit_access, 0, PAGE_A >> 12);
+    grant(e->d, 81, GTF_permit_access, 0, PAGE_B >> 12);
+    assert_int_equal(dom0_map1(7, DOMID, 80, false, 0, &out, &fd), GNTST_okay);
+    uint32_t rw = out.slot[0].handle;
+    assert_int_equal(dom0_map1(7, DOMID, 81, true, 0, &out, &fd), GNTST_okay);
+    gnttab_dom0_dirty_fetch(e->d, bitmap); /* logging off: no record, nothing added */
+    assert_false(page_dirty(bitmap, PAGE_A));
+    e->d->dom0_dirty = calloc(sizeof(bitmap) / 8, 8);
+    assert_non_null(e->d->dom0_dirty);
+    for (int round = 0; round < 2; round++) {
+        memset(bitmap, 0, sizeof(bitmap));
+        gnttab_dom0_dirty_fetch(e->d, bitmap);
+        assert_true(page_dirty(bitmap, PAGE_A));
+        assert_false(page_dirty(bitmap, PAGE_B));
+    }
+    assert_int_equal(dom0_unmap1(7, rw), GNTST_okay);
+    memset(bitmap, 0, sizeof(bitmap));
+    gnttab_dom0_dirty_fetch(e->d, bitmap);
+    assert_true(page_dirty(bitmap, PAGE_A)); /* written up to its unmap */
+    memset(bitmap, 0, sizeof(bitmap));
+    gnttab_dom0_dirty_fetch(e->d, bitmap);
+    assert_false(page_dirty(bitmap, PAGE_A));
+    gnttab_dom0_unmap_owned(7);
+    free(e->d->dom0_dirty);
+    e->d->dom0_dirty = NULL;
+}
+
 static void a_domain_destroyed_while_mapped_orphans_its_handles(void **state)
 {
     (void)state;
@@ -898,6 +939,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_connection_going_away_unmaps_its_grants, setup, teardown),
         cmocka_unit_test(a_domain_destroyed_while_mapped_orphans_its_handles),
+        cmocka_unit_test_setup_teardown(dom0_writable_maps_count_as_dirty_while_logging, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_restored_table_forgets_the_old_domains_uses, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(dom0_copies_only_granted_bytes, setup, teardown),
