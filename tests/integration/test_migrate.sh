@@ -11,6 +11,8 @@ stop_stack2() { on2 "$XENOLITH" stop >/dev/null 2>&1; }
 
 test_migrated_counter_continues_on_the_target_and_leaves_the_source() {
     local cfg port=$((20000 + RANDOM % 20000)) out at
+    trap stop_stack2 EXIT
+    trap 'exit 143' TERM
     start_stack2 || { fail "second stack did not start"; return 1; }
     cfg=$(guest_cfg mig1 "app=counter")
     "$XL" create "$cfg" >/dev/null
@@ -39,23 +41,22 @@ test_migrated_counter_continues_on_the_target_and_leaves_the_source() {
 test_migrated_guest_keeps_its_disk_and_network_working() {
     local port=$((20000 + RANDOM % 20000)) out img=$WORK/migd.img peer
     truncate -s 16M "$img"
+    trap stop_stack2 EXIT # however the test ends, run.sh's cleanup cannot see stack 2
+    trap 'exit 143' TERM
     start_stack2 || { fail "second stack did not start"; return 1; }
     peer=$(guest_cfg migp app=netserve "vif = [ 'mac=00:16:3e:09:02:02,ip=10.9.2.2' ]")
     "$XL" create "$peer" >/dev/null
     on2 "$XL" create "$peer" >/dev/null
     "$XL" create "$(guest_cfg migd 'app=counter ping=10.9.2.2' 'memory = 32' \
         "disk = [ 'vdev=xvda,target=$img' ]" "vif = [ 'mac=00:16:3e:09:02:01,ip=10.9.2.1' ]")" >/dev/null
-    wait_console migd '^counter: disk round 10 verified' 30 || { stop_stack2; return 1; }
-    wait_console migd '^counter: net 10 replies' 30 || { stop_stack2; return 1; }
+    wait_console migd '^counter: disk round 10 verified' 30 || return 1
+    wait_console migd '^counter: net 10 replies' 30 || return 1
     on2 "$XL" migrate-receive -a 127.0.0.1 -p $port >"$WORK/recvd.out" 2>&1 &
     sleep 0.3
-    out=$("$XL" migrate migd 127.0.0.1:$port 2>&1) || { fail "migrate: $out"; stop_stack2; return 1; }
+    out=$("$XL" migrate migd 127.0.0.1:$port 2>&1) || { fail "migrate: $out"; return 1; }
     wait
-    local rc=0
-    io_resumed "$WORK/run2/log/console/guest-migd.log" || rc=1
+    io_resumed "$WORK/run2/log/console/guest-migd.log" || return 1
     "$XL" destroy migp
-    stop_stack2
-    return $rc
 }
 
 test_migration_to_a_failing_target_leaves_the_source_running() {
